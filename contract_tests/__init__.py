@@ -1,0 +1,1 @@
+"""Contract tests for the BeatPass API: checks, properties and the command line."""

@@ -1,0 +1,1 @@
+"""A stateful, tier-aware offline mock of the BeatPass API."""

@@ -1,0 +1,55 @@
+"""The BeatPass API spec: load it, check it, compile it to JSON Schemas.
+
+>>> import spec
+>>> api = spec.load()
+>>> api.operations["tracks.show"].path
+'/tracks/{id}'
+>>> api.schemas.validator("resources/Track.public")  # doctest: +ELLIPSIS
+<...>
+"""
+
+from ._compile import Schemas, compile_schemas
+from ._errors import ContractError, ContractFailure, LiveGuardError, SpecError, SpecErrorKind
+from ._loader import SPEC_DIR, from_dict, load, loads
+from ._model import (
+    Body,
+    CatalogEntry,
+    Errors,
+    Field,
+    Operation,
+    Parameter,
+    Policies,
+    RateLimitCategory,
+    Resource,
+    Response,
+    SharedResponse,
+    Spec,
+    StatusInfo,
+)
+
+__all__ = [
+    "SPEC_DIR",
+    "Body",
+    "CatalogEntry",
+    "ContractError",
+    "ContractFailure",
+    "Errors",
+    "Field",
+    "LiveGuardError",
+    "Operation",
+    "Parameter",
+    "Policies",
+    "RateLimitCategory",
+    "Resource",
+    "Response",
+    "Schemas",
+    "SharedResponse",
+    "Spec",
+    "SpecError",
+    "SpecErrorKind",
+    "StatusInfo",
+    "compile_schemas",
+    "from_dict",
+    "load",
+    "loads",
+]

@@ -1,0 +1,553 @@
+"""Read the spec YAML, check it, and build the :class:`Spec` model.
+
+``load(path)`` and ``loads(text)`` both end in :func:`from_dict`, so a spec split over many
+files and a spec written as one document are checked by exactly the same code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import _checks as c
+from ._errors import SpecError, SpecErrorKind
+from ._model import (
+    Body,
+    CatalogEntry,
+    Errors,
+    Field,
+    Location,
+    Operation,
+    Parameter,
+    Policies,
+    RateLimitCategory,
+    Resource,
+    Response,
+    SharedResponse,
+    Spec,
+    StatusInfo,
+)
+from ._yaml import Node, parse
+
+SPEC_DIR = Path(__file__).resolve().parent
+_ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+_PARAM_RE = re.compile(r"\{([^}/]+)\}")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+SIDE_EFFECTS = ("none", "data", "event", "read_like", "charge", "publish", "message")
+AUTH = ("none", "optional", "required")
+
+
+@functools.lru_cache(maxsize=8)
+def _load_dir(directory: Path) -> Spec:
+    docs: dict[str, Any] = {}
+    for name in ("policies", "errors", "resources"):
+        docs[name] = _read(directory / f"{name}.yaml")
+    api_dir = directory / "api"
+    files = sorted(api_dir.glob("*.yaml")) if api_dir.is_dir() else []
+    if not files:
+        raise SpecError(
+            SpecErrorKind.IO, "no operation files found (expected api/*.yaml)", file=str(api_dir)
+        )
+    docs["api"] = [_read(f) for f in files]
+    return from_dict(docs)
+
+
+def load(path: str | Path | None = None) -> Spec:
+    """Load and check the spec directory (default: the one shipped with the package).
+
+    ``path`` may also name a single YAML file holding the whole spec as one document.
+    Results for a directory are cached: the spec is immutable.
+    """
+    target = Path(path) if path is not None else SPEC_DIR
+    if target.is_file():
+        return loads(_text(target), file=str(target))
+    if not target.is_dir():
+        raise SpecError(SpecErrorKind.IO, "no such file or directory", file=str(target))
+    return _load_dir(target.resolve())
+
+
+def loads(text: str, file: str = "<string>") -> Spec:
+    """Load a whole spec from one YAML document with keys policies, errors, resources, api."""
+    doc = parse(text, file)
+    root = c.mapping(doc, None, None, f"{file}: the spec document")
+    c.keys(
+        root,
+        ("policies", "errors", "resources", "api"),
+        ("policies", "errors", "resources", "api"),
+        "the spec document",
+    )
+    if not isinstance(root["api"], list):
+        c.fail(SpecErrorKind.BAD_VALUE, "api must be a list of sections", root, "api")
+    return from_dict(root)
+
+
+def from_dict(docs: Mapping[str, Any]) -> Spec:
+    """Build and check a Spec from parsed documents (``policies``, ``errors``, ``resources``,
+    ``api``: a list of sections). Every loader ends here."""
+    errors = _errors(c.mapping(docs["errors"], None, None, "errors.yaml"))
+    policies = _policies(c.mapping(docs["policies"], None, None, "policies.yaml"), errors)
+    resources = _resources(c.mapping(docs["resources"], None, None, "resources.yaml"), errors)
+    operations: dict[str, Operation] = {}
+    routes: dict[tuple[str, str], Operation] = {}
+    for section in docs["api"]:
+        sec = c.mapping(section, None, None, "an api section")
+        c.keys(sec, ("section", "operations"), ("section", "operations"), "an api section")
+        name = c.string(sec, "section")
+        ops = sec["operations"]
+        if not isinstance(ops, list):
+            c.fail(SpecErrorKind.BAD_VALUE, "operations must be a list", sec, "operations")
+        for raw in ops:
+            op = _operation(
+                c.mapping(raw, sec, "operations", "an operation"), name, policies, errors, resources
+            )
+            if op.id in operations:
+                first = operations[op.id].location
+                c.fail(
+                    SpecErrorKind.DUPLICATE,
+                    f"operation id already used at {first.file}:{first.line}",
+                    raw,
+                    "id",
+                )
+            route = (op.method, _PARAM_RE.sub("{}", op.path))
+            if route in routes:
+                first_op = routes[route]
+                c.fail(
+                    SpecErrorKind.DUPLICATE,
+                    f"{op.method} {op.path} is already described by {first_op.id} "
+                    f"({first_op.location.file}:{first_op.location.line})",
+                    raw,
+                    "path",
+                )
+            operations[op.id] = routes[route] = op
+    return Spec(operations, resources, policies, errors)
+
+
+def _read(path: Path) -> Node:
+    doc = parse(_text(path), str(path))
+    if not isinstance(doc, Node):
+        raise SpecError(
+            SpecErrorKind.BAD_VALUE, "the file must hold a YAML mapping", file=str(path), line=1
+        )
+    return doc
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(SpecErrorKind.IO, "file not found", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(SpecErrorKind.IO, f"cannot read: {exc}", file=str(path)) from None
+
+
+# -- errors.yaml ------------------------------------------------------------------------------
+
+
+def _errors(node: Node) -> Errors:
+    c.keys(node, ("note", "bodies", "statuses", "catalog"), ("bodies", "statuses"), "errors.yaml")
+    bodies = c.mapping(node["bodies"], node, "bodies", "bodies")
+    for name, frag in bodies.items():
+        c.schema_fragment(frag, bodies, name, resources=set(), refs=set())
+    statuses: dict[int, StatusInfo] = {}
+    raw_statuses = c.mapping(node["statuses"], node, "statuses", "statuses")
+    for code, info in raw_statuses.items():
+        if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+            c.fail(
+                SpecErrorKind.BAD_VALUE, "status codes must be integers 100-599", raw_statuses, code
+            )
+        entry = c.mapping(info, raw_statuses, code, "a status")
+        c.keys(entry, ("meaning", "action", "source"), ("meaning",), f"status {code}")
+        statuses[code] = StatusInfo(
+            code, c.string(entry, "meaning"), entry.get("action", ""), c.source(entry)
+        )
+    catalog = []
+    for raw in node.get("catalog", []) or []:
+        entry = c.mapping(raw, node, "catalog", "a catalogue entry")
+        c.keys(
+            entry,
+            ("area", "title", "status", "cause", "resolution"),
+            ("area", "title", "status"),
+            "a catalogue entry",
+        )
+        status = c.integer(entry, "status")
+        if status not in statuses:
+            c.fail(
+                SpecErrorKind.UNDOCUMENTED_STATUS,
+                f"status {status} is not in statuses",
+                entry,
+                "status",
+            )
+        catalog.append(
+            CatalogEntry(
+                status,
+                c.string(entry, "title"),
+                c.string(entry, "area"),
+                entry.get("cause", ""),
+                entry.get("resolution", ""),
+            )
+        )
+    return Errors(dict(bodies), statuses, tuple(catalog))
+
+
+# -- policies.yaml ----------------------------------------------------------------------------
+
+
+def _policies(node: Node, errors: Errors) -> Policies:
+    c.keys(
+        node,
+        (
+            "base_url",
+            "environment",
+            "tokens",
+            "tiers",
+            "rate_limits",
+            "pagination",
+            "global_responses",
+        ),
+        ("base_url", "tokens", "rate_limits", "pagination", "global_responses"),
+        "policies.yaml",
+    )
+    tokens = c.mapping(node["tokens"], node, "tokens", "tokens")
+    limits = c.mapping(node["rate_limits"], node, "rate_limits", "rate_limits")
+    c.keys(
+        limits,
+        ("window_seconds", "global", "headers", "retry_after_header", "precedence", "categories"),
+        ("window_seconds", "global", "categories"),
+        "rate_limits",
+    )
+    glob = c.mapping(limits["global"], limits, "global", "rate_limits.global")
+    categories: dict[str, RateLimitCategory] = {}
+    raw_categories = c.mapping(limits["categories"], limits, "categories", "categories")
+    for name, raw in raw_categories.items():
+        cat = c.mapping(raw, raw_categories, name, "a rate-limit category")
+        c.keys(cat, ("limit", "description", "source", "note"), ("limit",), f"category {name}")
+        categories[name] = RateLimitCategory(
+            name,
+            c.integer(cat, "limit", minimum=1),
+            cat.get("description", ""),
+            c.source(cat),
+            cat.get("note", ""),
+        )
+    pagination = c.mapping(node["pagination"], node, "pagination", "pagination")
+    c.keys(
+        pagination,
+        ("note", "source", "envelope", "default_per_page", "max_per_page"),
+        ("envelope",),
+        "pagination",
+    )
+    c.schema_fragment(pagination["envelope"], pagination, "envelope", resources=set(), refs=set())
+    shared = []
+    raw_shared = node["global_responses"]
+    if not isinstance(raw_shared, list):
+        c.fail(SpecErrorKind.BAD_VALUE, "global_responses must be a list", node, "global_responses")
+    for raw in raw_shared:
+        entry = c.mapping(raw, node, "global_responses", "a global response")
+        c.keys(
+            entry,
+            ("status", "applies_to", "description", "schema", "source", "note"),
+            ("status", "applies_to", "schema"),
+            "a global response",
+        )
+        status = c.integer(entry, "status")
+        if status not in errors.statuses:
+            c.fail(
+                SpecErrorKind.UNDOCUMENTED_STATUS,
+                f"status {status} is not in errors.yaml statuses",
+                entry,
+                "status",
+            )
+        c.schema_fragment(entry["schema"], entry, "schema", resources=set(), refs=errors.bodies)
+        shared.append(
+            SharedResponse(
+                status,
+                entry.get("description", ""),
+                entry["schema"],
+                c.choice(entry, "applies_to", ("all", "token")),
+                c.source(entry),
+                entry.get("note", ""),
+            )
+        )
+    return Policies(
+        base_url=c.string(node, "base_url"),
+        token_lifetime_days=c.integer(tokens, "lifetime_days", minimum=1),
+        window_seconds=c.integer(limits, "window_seconds", minimum=1),
+        global_limit=c.integer(glob, "limit", minimum=1),
+        categories=categories,
+        pagination=pagination["envelope"],
+        shared_responses=tuple(shared),
+        raw=node,
+    )
+
+
+# -- resources.yaml ---------------------------------------------------------------------------
+
+
+def _resources(node: Node, errors: Errors) -> dict[str, Resource]:
+    c.keys(node, ("resources", "note"), ("resources",), "resources.yaml")
+    raw = c.mapping(node["resources"], node, "resources", "resources")
+    names = set(raw)
+    out: dict[str, Resource] = {}
+    for name, body in raw.items():
+        res = c.mapping(body, raw, name, f"resource {name}")
+        c.keys(
+            res,
+            ("fields", "hidden", "source", "description", "note"),
+            ("fields",),
+            f"resource {name}",
+        )
+        raw_fields = c.mapping(res["fields"], res, "fields", "fields")
+        fields: dict[str, Field] = {}
+        for fname, fbody in raw_fields.items():
+            f = c.mapping(fbody, raw_fields, fname, f"field {name}.{fname}")
+            c.keys(
+                f,
+                ("schema", "tier", "required", "source", "description"),
+                ("schema",),
+                f"field {name}.{fname}",
+            )
+            c.schema_fragment(f["schema"], f, "schema", resources=names, refs=errors.bodies)
+            fields[fname] = Field(
+                fname,
+                f["schema"],
+                c.choice(f, "tier", ("public", "public_optional", "token"), "token"),
+                c.boolean(f, "required", True),
+                c.source(f),
+                f.get("description", ""),
+            )
+        hidden = res.get("hidden", []) or []
+        for h in hidden:
+            if h in fields:
+                c.fail(
+                    SpecErrorKind.BAD_VALUE,
+                    f"hidden field {h!r} is also declared as a field",
+                    res,
+                    "hidden",
+                )
+        out[name] = Resource(
+            name,
+            fields,
+            tuple(hidden),
+            c.source(res),
+            res.get("description", ""),
+            res.get("note", ""),
+        )
+    return out
+
+
+# -- api/*.yaml -------------------------------------------------------------------------------
+
+_OP_KEYS = (
+    "id",
+    "method",
+    "path",
+    "group",
+    "title",
+    "auth",
+    "auth_source",
+    "side_effect",
+    "rate_limit",
+    "resource",
+    "source",
+    "note",
+    "parameters",
+    "body",
+    "responses",
+    "errors",
+)
+
+
+def _operation(
+    node: Node, section: str, policies: Policies, errors: Errors, resources: Mapping[str, Resource]
+) -> Operation:
+    c.keys(
+        node,
+        _OP_KEYS,
+        ("id", "method", "path", "group", "title", "auth", "responses"),
+        "an operation",
+    )
+    op_id = c.string(node, "id")
+    if not _ID_RE.match(op_id):
+        c.fail(
+            SpecErrorKind.BAD_VALUE,
+            "ids are dotted lower_snake names such as tracks.show",
+            node,
+            "id",
+        )
+    method = c.choice(node, "method", METHODS)
+    path = c.string(node, "path")
+    if not path.startswith("/") or (path.endswith("/") and path != "/"):
+        c.fail(
+            SpecErrorKind.BAD_VALUE, "paths start with '/' and do not end with one", node, "path"
+        )
+    auth = c.choice(node, "auth", AUTH)
+    default_effect = "none" if method in ("GET", "HEAD") else "data"
+    side_effect = c.choice(node, "side_effect", SIDE_EFFECTS, default_effect)
+    rate_limit = c.choice(node, "rate_limit", tuple(policies.categories), "general")
+    resource = node.get("resource")
+    if resource is not None and resource not in resources:
+        c.fail(
+            SpecErrorKind.UNDEFINED_REFERENCE, f"undefined resource {resource!r}", node, "resource"
+        )
+    path_params, query_params = _parameters(node, path, resources, errors)
+    body = _body(node, resources, errors)
+    responses = _responses(node, auth, policies, errors, resources)
+    catalog = []
+    for raw in node.get("errors", []) or []:
+        entry = c.mapping(raw, node, "errors", "an error entry")
+        c.keys(entry, ("status", "title", "note"), ("status", "title"), "an error entry")
+        status = c.integer(entry, "status")
+        if status not in responses:
+            c.fail(
+                SpecErrorKind.UNDOCUMENTED_STATUS,
+                f"catalogue status {status} is not among the responses",
+                entry,
+                "status",
+            )
+        catalog.append(CatalogEntry(status, c.string(entry, "title")))
+    return Operation(
+        id=op_id,
+        method=method,
+        path=path,
+        section=section,
+        group=c.string(node, "group"),
+        title=c.string(node, "title"),
+        auth=auth,
+        side_effect=side_effect,
+        rate_limit=rate_limit,
+        path_params=path_params,
+        query_params=query_params,
+        body=body,
+        responses=responses,
+        errors=tuple(catalog),
+        resource=resource,
+        auth_source=c.choice(node, "auth_source", c.SOURCES, "documented"),
+        source=c.source(node),
+        note=node.get("note", ""),
+        location=Location(node.file, node.line),
+    )
+
+
+def _parameters(
+    node: Node, path: str, resources: Mapping[str, Resource], errors: Errors
+) -> tuple[tuple[Parameter, ...], tuple[Parameter, ...]]:
+    raw = node.get("parameters") or Node(node.file, node.line)
+    raw = c.mapping(raw, node, "parameters", "parameters")
+    c.keys(raw, ("path", "query"), (), "parameters")
+    template = _PARAM_RE.findall(path)
+    declared = raw.get("path") or {}
+    for name in template:
+        if name not in declared:
+            c.fail(
+                SpecErrorKind.UNDECLARED_PATH_PARAMETER,
+                f"path parameter {{{name}}} is not declared under parameters.path",
+                node,
+                "path",
+            )
+    out: dict[str, list[Parameter]] = {"path": [], "query": []}
+    for location in ("path", "query"):
+        if location not in raw:
+            continue
+        params = c.mapping(raw[location], raw, location, f"parameters.{location}")
+        for name, body in params.items():
+            p = c.mapping(body, params, name, f"parameter {name}")
+            c.keys(
+                p,
+                ("schema", "required", "description", "resource", "source", "note"),
+                ("schema",),
+                f"parameter {name}",
+            )
+            if location == "path" and name not in template:
+                c.fail(
+                    SpecErrorKind.BAD_VALUE,
+                    f"path parameter {name!r} is not in the path {path}",
+                    params,
+                    name,
+                )
+            c.schema_fragment(p["schema"], p, "schema", resources=set(), refs=set())
+            res = p.get("resource")
+            if res is not None and res not in resources:
+                c.fail(
+                    SpecErrorKind.UNDEFINED_REFERENCE, f"undefined resource {res!r}", p, "resource"
+                )
+            out[location].append(
+                Parameter(
+                    name,
+                    location,
+                    p["schema"],
+                    True if location == "path" else c.boolean(p, "required", False),
+                    p.get("description", ""),
+                    res,
+                    c.source(p),
+                    p.get("note", ""),
+                )
+            )
+    order = {n: i for i, n in enumerate(template)}
+    return tuple(sorted(out["path"], key=lambda p: order[p.name])), tuple(out["query"])
+
+
+def _body(node: Node, resources: Mapping[str, Resource], errors: Errors) -> Body | None:
+    if "body" not in node:
+        return None
+    b = c.mapping(node["body"], node, "body", "body")
+    c.keys(b, ("required", "content_type", "schema", "source", "note"), ("schema",), "body")
+    c.schema_fragment(b["schema"], b, "schema", resources=resources, refs=errors.bodies)
+    return Body(
+        c.boolean(b, "required", True),
+        b["schema"],
+        c.string(b, "content_type", "application/json"),
+        c.source(b),
+        b.get("note", ""),
+    )
+
+
+def _responses(
+    node: Node, auth: str, policies: Policies, errors: Errors, resources: Mapping[str, Resource]
+) -> dict[int, Response]:
+    raw = c.mapping(node["responses"], node, "responses", "responses")
+    out: dict[int, Response] = {}
+    for status, body in raw.items():
+        if isinstance(status, bool) or not isinstance(status, int):
+            c.fail(SpecErrorKind.BAD_VALUE, "response keys are HTTP status codes", raw, status)
+        if status not in errors.statuses:
+            c.fail(
+                SpecErrorKind.UNDOCUMENTED_STATUS,
+                f"status {status} is not a documented status (errors.yaml statuses: "
+                f"{', '.join(map(str, sorted(errors.statuses)))})",
+                raw,
+                status,
+            )
+        r = c.mapping(body, raw, status, f"response {status}")
+        c.keys(
+            r, ("description", "schema", "content_type", "source", "note"), (), f"response {status}"
+        )
+        content_type = c.string(r, "content_type", "application/json")
+        if "schema" in r:
+            c.schema_fragment(r["schema"], r, "schema", resources=resources, refs=errors.bodies)
+        elif content_type == "application/json":
+            c.fail(SpecErrorKind.MISSING_KEY, "a JSON response needs a schema", r)
+        out[status] = Response(
+            status,
+            r.get("description", ""),
+            r.get("schema"),
+            content_type,
+            c.source(r),
+            r.get("note", ""),
+        )
+    if not any(200 <= s < 300 for s in out):
+        c.fail(SpecErrorKind.MISSING_KEY, "an operation needs a success (2xx) response", raw)
+    for shared in policies.shared_responses:
+        if shared.status in out or (shared.applies_to == "token" and auth == "none"):
+            continue
+        out[shared.status] = Response(
+            shared.status,
+            shared.description,
+            shared.schema,
+            "application/json",
+            shared.source,
+            shared.note,
+            shared=True,
+        )
+    return dict(sorted(out.items()))

@@ -1,0 +1,240 @@
+"""The loaded spec as typed, immutable values.
+
+These classes carry no behaviour beyond small derived properties: the loader builds them, the
+compiler turns them into JSON Schemas, and the mock and the contract tests read them. Nothing
+downstream redefines a field, a status or a limit; it asks these objects.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ._compile import Schemas
+
+Source = Literal["documented", "inferred"]
+Auth = Literal["none", "optional", "required"]
+Tier = Literal["public", "token"]
+SideEffect = Literal["none", "data", "event", "read_like", "charge", "publish", "message"]
+Schema = Mapping[str, Any]
+
+_PARAM_RE = re.compile(r"\{([^}/]+)\}")
+_TIERS: dict[str, tuple[Tier, ...]] = {
+    "none": ("public",),
+    "optional": ("public", "token"),
+    "required": ("token",),
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value was written, so later checks can point at it."""
+
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: Literal["path", "query"]
+    schema: Schema
+    required: bool
+    description: str = ""
+    resource: str | None = None
+    source: Source = "documented"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Body:
+    required: bool
+    schema: Schema
+    content_type: str = "application/json"
+    source: Source = "documented"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    description: str
+    schema: Schema | None
+    content_type: str = "application/json"
+    source: Source = "documented"
+    note: str = ""
+    shared: bool = False
+    """True when the response comes from policies.yaml ``global_responses``."""
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    status: int
+    title: str
+    area: str = ""
+    cause: str = ""
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    method: str
+    path: str
+    section: str
+    group: str
+    title: str
+    auth: Auth
+    side_effect: SideEffect
+    rate_limit: str
+    path_params: tuple[Parameter, ...]
+    query_params: tuple[Parameter, ...]
+    body: Body | None
+    responses: Mapping[int, Response]
+    errors: tuple[CatalogEntry, ...] = ()
+    resource: str | None = None
+    auth_source: Source = "documented"
+    source: Source = "documented"
+    note: str = ""
+    location: Location = field(default=Location("<spec>", None), compare=False)
+
+    @property
+    def read_only(self) -> bool:
+        """Only GET (and HEAD) are safe to send to production."""
+        return self.method in ("GET", "HEAD")
+
+    @property
+    def tiers(self) -> tuple[Tier, ...]:
+        """The access tiers a caller can meet on this operation."""
+        return _TIERS[self.auth]
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return tuple(sorted(self.responses))
+
+    @property
+    def success_status(self) -> int:
+        return min(s for s in self.responses if s < 300)
+
+    @functools.cached_property
+    def path_template_names(self) -> tuple[str, ...]:
+        return tuple(_PARAM_RE.findall(self.path))
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    schema: Schema
+    tier: Literal["public", "public_optional", "token"] = "token"
+    required: bool = True
+    source: Source = "documented"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    fields: Mapping[str, Field]
+    hidden: tuple[str, ...] = ()
+    source: Source = "documented"
+    description: str = ""
+    note: str = ""
+
+    @property
+    def public_fields(self) -> tuple[str, ...]:
+        """Fields an anonymous caller always gets."""
+        return tuple(n for n, f in self.fields.items() if f.tier == "public")
+
+    @property
+    def public_optional_fields(self) -> tuple[str, ...]:
+        return tuple(n for n, f in self.fields.items() if f.tier == "public_optional")
+
+    @property
+    def token_fields(self) -> tuple[str, ...]:
+        """Fields that only a valid token unlocks (never in the public tier)."""
+        return tuple(n for n, f in self.fields.items() if f.tier == "token")
+
+
+@dataclass(frozen=True)
+class RateLimitCategory:
+    name: str
+    limit: int
+    description: str = ""
+    source: Source = "documented"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SharedResponse:
+    """A status that every operation of some kind can return (policies ``global_responses``)."""
+
+    status: int
+    description: str
+    schema: Schema
+    applies_to: Literal["all", "token"]
+    source: Source = "documented"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Policies:
+    base_url: str
+    token_lifetime_days: int
+    window_seconds: int
+    global_limit: int
+    categories: Mapping[str, RateLimitCategory]
+    pagination: Schema
+    shared_responses: tuple[SharedResponse, ...]
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    code: int
+    meaning: str
+    action: str = ""
+    source: Source = "documented"
+
+
+@dataclass(frozen=True)
+class Errors:
+    bodies: Mapping[str, Schema]
+    statuses: Mapping[int, StatusInfo]
+    catalog: tuple[CatalogEntry, ...]
+
+
+class Spec:
+    """The whole loaded, checked spec. Build it with :func:`spec.load` or :func:`spec.loads`."""
+
+    def __init__(
+        self,
+        operations: Mapping[str, Operation],
+        resources: Mapping[str, Resource],
+        policies: Policies,
+        errors: Errors,
+    ) -> None:
+        self.operations = operations
+        self.resources = resources
+        self.policies = policies
+        self.errors = errors
+
+    def __repr__(self) -> str:
+        return f"<Spec {len(self.operations)} operations, {len(self.resources)} resources>"
+
+    @functools.cached_property
+    def schemas(self) -> Schemas:
+        """The JSON Schemas compiled from this spec (built once, on first use)."""
+        from ._compile import compile_schemas
+
+        return compile_schemas(self)
+
+    def operation(self, method: str, path: str) -> Operation | None:
+        """The operation documented for exactly this method and path template, if any."""
+        for op in self.operations.values():
+            if op.method == method.upper() and op.path == path:
+                return op
+        return None

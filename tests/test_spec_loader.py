@@ -1,0 +1,216 @@
+"""The loader turns every kind of mistake into a SpecError naming file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import spec
+from spec import SpecError, SpecErrorKind
+from tests.minimal_spec import MINIMAL, replace
+
+
+def test_minimal_spec_loads() -> None:
+    api = spec.loads(MINIMAL)
+    op = api.operations["tracks.show"]
+    assert (op.method, op.path, op.auth) == ("GET", "/tracks/{id}", "optional")
+    assert op.statuses == (200, 404, 429)
+    assert op.responses[429].shared
+    assert not op.responses[404].shared
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "at", "key", "words"),
+    [
+        pytest.param(
+            "        group: Tracks\n",
+            "        grup: Tracks\n",
+            SpecErrorKind.UNKNOWN_KEY,
+            "grup:",
+            "grup",
+            "did you mean 'group'?",
+            id="unknown-key-with-hint",
+        ),
+        pytest.param(
+            "properties: {track: {resource: Track}}",
+            "properties: {track: {resource: Trak}}",
+            SpecErrorKind.UNDEFINED_REFERENCE,
+            "Trak",
+            "resource",
+            "did you mean 'Track'?",
+            id="undefined-resource",
+        ),
+        pytest.param(
+            "          404: {schema: {ref: error}}",
+            "          404: {schema: {ref: eror}}",
+            SpecErrorKind.UNDEFINED_REFERENCE,
+            "eror",
+            "ref",
+            "undefined shared schema 'eror'",
+            id="undefined-ref",
+        ),
+        pytest.param(
+            "            id: {schema: {type: integer}}\n",
+            "            track: {schema: {type: integer}}\n",
+            SpecErrorKind.UNDECLARED_PATH_PARAMETER,
+            "path: /tracks/{id}",
+            "path",
+            "{id} is not declared",
+            id="undeclared-path-param",
+        ),
+        pytest.param(
+            "          404: {schema: {ref: error}}",
+            "          418: {schema: {ref: error}}",
+            SpecErrorKind.UNDOCUMENTED_STATUS,
+            "418:",
+            "418",
+            "not a documented status",
+            id="undocumented-status",
+        ),
+        pytest.param(
+            "        bpm: {schema: {type: integer}}",
+            "        bpm: {schema: {type: int}}",
+            SpecErrorKind.INVALID_SCHEMA,
+            "bpm:",
+            "type",
+            "type must name",
+            id="invalid-schema-type",
+        ),
+        pytest.param(
+            "        bpm: {schema: {type: integer}}",
+            "        bpm: {schema: {type: integer, minimun: 1}}",
+            SpecErrorKind.INVALID_SCHEMA,
+            "bpm:",
+            "minimun",
+            "did you mean 'minimum'?",
+            id="invalid-schema-keyword",
+        ),
+        pytest.param(
+            "        auth: optional",
+            "        auth: optionel",
+            SpecErrorKind.BAD_VALUE,
+            "optionel",
+            "auth",
+            "did you mean 'optional'?",
+            id="bad-enum-value",
+        ),
+        pytest.param(
+            "        title: Get Track\n",
+            "        title: Get Track\n        title: Again\n",
+            SpecErrorKind.DUPLICATE,
+            "title: Again",
+            "title",
+            "appears twice",
+            id="duplicate-key",
+        ),
+        pytest.param(
+            "      - id: tracks.show\n",
+            "      - id: tracks.show\n        method: GET\n        method: PUT\n",
+            SpecErrorKind.DUPLICATE,
+            "method: PUT",
+            "method",
+            "appears twice",
+            id="duplicate-key-2",
+        ),
+        pytest.param(
+            "          404: {schema: {ref: error}}",
+            "          404: {schema: {ref: error}\n",
+            SpecErrorKind.SYNTAX,
+            None,
+            None,
+            "invalid YAML",
+            id="yaml-syntax",
+        ),
+    ],
+)
+def test_each_mistake_names_file_line_and_key(
+    old: str, new: str, kind: SpecErrorKind, at: str | None, key: str | None, words: str
+) -> None:
+    text = replace(old, new)
+    with pytest.raises(SpecError) as info:
+        spec.loads(text, file="bad.yaml")
+    err = info.value
+    assert err.kind is kind
+    assert err.file == "bad.yaml"
+    if at is not None:  # the reported line is the (last) line holding the mistake
+        assert err.line == max(i for i, ln in enumerate(text.splitlines(), 1) if at in ln)
+    assert err.key == key
+    assert words in str(err)
+    assert str(err).startswith("bad.yaml:")
+
+
+def _second_operation(op_id: str, method: str, path: str) -> str:
+    return MINIMAL + (
+        f"      - id: {op_id}\n        method: {method}\n        path: {path}\n"
+        "        group: Tracks\n        title: Again\n        auth: optional\n"
+        "        parameters: {path: {track: {schema: {type: integer}}}}\n"
+        "        responses: {200: {schema: {type: object}}}\n"
+    )
+
+
+def test_duplicate_operation_id() -> None:
+    with pytest.raises(SpecError) as info:
+        spec.loads(_second_operation("tracks.show", "GET", "/tracks/{track}/x"), file="dup.yaml")
+    assert info.value.kind is SpecErrorKind.DUPLICATE
+    assert info.value.key == "id"
+    lines = _second_operation("tracks.show", "GET", "/tracks/{track}/x").splitlines()
+    ids = [i for i, ln in enumerate(lines, 1) if "id: tracks.show" in ln]
+    assert info.value.line == ids[1]
+    assert f"already used at dup.yaml:{ids[0]}" in str(info.value)
+
+
+def test_duplicate_method_and_path_ignoring_parameter_names() -> None:
+    with pytest.raises(SpecError) as info:
+        spec.loads(
+            _second_operation("tracks.show_again", "GET", "/tracks/{track}"), file="dup.yaml"
+        )
+    assert info.value.kind is SpecErrorKind.DUPLICATE
+    assert info.value.key == "path"
+    assert "already described by tracks.show" in str(info.value)
+
+
+def test_an_empty_file_in_a_spec_directory_is_named(tmp_path: Path) -> None:
+    for name in ("policies", "errors", "resources"):
+        (tmp_path / f"{name}.yaml").write_text("", encoding="utf-8")
+    api = tmp_path / "api"
+    api.mkdir()
+    (api / "demo.yaml").write_text(
+        "section: Demo\noperations:\n  - id: [unclosed\n", encoding="utf-8"
+    )
+    with pytest.raises(SpecError) as info:
+        spec.load(tmp_path)
+    assert info.value.kind is SpecErrorKind.BAD_VALUE
+    assert info.value.file == str(tmp_path.resolve() / "policies.yaml")
+    assert "must hold a YAML mapping" in str(info.value)
+
+
+def test_syntax_error_in_an_api_file_names_it(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(
+        spec.SPEC_DIR, tmp_path / "spec", ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
+    broken = tmp_path / "spec" / "api" / "zz_broken.yaml"
+    broken.write_text(
+        "section: Broken\noperations:\n  - id: x\n    method: [GET\n", encoding="utf-8"
+    )
+    with pytest.raises(SpecError) as info:
+        spec.load(tmp_path / "spec")
+    assert info.value.kind is SpecErrorKind.SYNTAX
+    assert info.value.file == str(broken.resolve())
+    assert info.value.line == 5  # where the parser noticed; the message names where it began
+    assert "while parsing a flow sequence at line 4" in str(info.value)
+
+
+def test_missing_directory() -> None:
+    with pytest.raises(SpecError) as info:
+        spec.load("/nonexistent/spec")
+    assert info.value.kind is SpecErrorKind.IO
+
+
+def test_spec_error_is_a_value_error_and_a_contract_error() -> None:
+    err = SpecError(SpecErrorKind.BAD_VALUE, "nope", file="f.yaml", line=3, key="k")
+    assert isinstance(err, ValueError)
+    assert isinstance(err, spec.ContractError)
+    assert str(err) == "f.yaml:3: k: nope"
