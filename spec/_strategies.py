@@ -1,0 +1,151 @@
+"""Hypothesis strategies for exactly the JSON-Schema subset the compiler emits.
+
+hypothesis-jsonschema covers all of JSON Schema but is slow here and broken with current
+Hypothesis (``'many' object has no attribute 'more'`` on every object draw); a generator for our
+own subset is both exact and fast. Every value drawn validates against the schema it was drawn
+from: ``tests/test_schemas.py`` checks this for every generated schema.
+"""
+
+from __future__ import annotations
+
+import datetime
+import string
+from typing import Any
+from urllib.parse import urljoin
+
+from hypothesis import strategies as st
+
+from ._compile import Schemas
+
+JSON = dict[str, Any]
+MAX_DEPTH = 3  # beyond this nesting, optional properties are left out (keeps recursion finite)
+_TEXT_ALPHABET = string.ascii_letters + string.digits + " -_.'é"
+_TEXT = st.text(alphabet=_TEXT_ALPHABET, max_size=24)
+_UTC = datetime.timezone.utc
+
+
+def _datetime_text() -> st.SearchStrategy[str]:
+    moments = st.datetimes(
+        min_value=datetime.datetime(2000, 1, 1),
+        max_value=datetime.datetime(2035, 12, 31),
+        timezones=st.just(_UTC),
+    )
+    return moments.map(lambda d: d.isoformat().replace("+00:00", "Z"))
+
+
+_FORMATS: dict[str, st.SearchStrategy[str]] = {
+    "date": st.dates(datetime.date(2000, 1, 1), datetime.date(2035, 12, 31)).map(
+        datetime.date.isoformat
+    ),
+    "date-time": _datetime_text(),
+    "uuid": st.uuids().map(str),
+    "email": st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.(com|ca|test)", fullmatch=True),
+    "uri": st.from_regex(r"https://[a-z]{1,10}\.test/[a-z0-9]{0,12}", fullmatch=True),
+}
+
+
+class StrategyBuilder:
+    """Builds (and caches) strategies for named schemas of one :class:`Schemas`."""
+
+    def __init__(self, schemas: Schemas) -> None:
+        self.schemas = schemas
+        self._cache: dict[tuple[str, int], st.SearchStrategy[Any]] = {}
+
+    def named(self, name: str) -> st.SearchStrategy[Any]:
+        doc = self.schemas[name]
+        return self.build(doc, doc["$id"], 0)
+
+    def build(self, schema: Any, base: str, depth: int) -> st.SearchStrategy[Any]:
+        if schema is True:
+            return st.none() | st.booleans() | st.integers() | _TEXT
+        if schema is False:
+            return st.nothing()
+        if "$ref" in schema:
+            target = urljoin(base, schema["$ref"])
+            key = (target, depth)
+            if key not in self._cache:
+                self._cache[key] = st.deferred(
+                    lambda: self.build(self.schemas.by_uri[target], target, depth)
+                )
+            return self._cache[key]
+        if "const" in schema:
+            return st.just(schema["const"])
+        if "enum" in schema:
+            return st.sampled_from(schema["enum"])
+        if "anyOf" in schema:
+            return st.one_of([self.build(s, base, depth) for s in schema["anyOf"]])
+        types = schema.get("type")
+        if types is None:
+            types = (
+                ["object"] if "properties" in schema else ["string", "integer", "boolean", "null"]
+            )
+        elif isinstance(types, str):
+            types = [types]
+        return st.one_of([self._typed(t, schema, base, depth) for t in types])
+
+    def _typed(self, kind: str, schema: JSON, base: str, depth: int) -> st.SearchStrategy[Any]:
+        if kind == "null":
+            return st.none()
+        if kind == "boolean":
+            return st.booleans()
+        if kind == "integer":
+            return st.integers(schema.get("minimum", -(2**31)), schema.get("maximum", 2**31))
+        if kind == "number":
+            lo, hi = schema.get("minimum", -1e9), schema.get("maximum", 1e9)
+            return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+        if kind == "string":
+            return self._string(schema)
+        if kind == "array":
+            items = self.build(schema.get("items", True), base, depth + 1)
+            lo, hi = (
+                schema.get("minItems", 0),
+                schema.get("maxItems", max(schema.get("minItems", 0), 3)),
+            )
+            if depth >= MAX_DEPTH:
+                hi = lo
+            return st.lists(items, min_size=lo, max_size=hi, unique=bool(schema.get("uniqueItems")))
+        return self._object(schema, base, depth)
+
+    def _string(self, schema: JSON) -> st.SearchStrategy[str]:
+        lo, hi = schema.get("minLength", 0), schema.get("maxLength")
+        base: st.SearchStrategy[str]
+        if "format" in schema:
+            base = _FORMATS[schema["format"]]
+        elif "pattern" in schema:
+            base = st.from_regex(str(schema["pattern"]), fullmatch=True)
+        else:
+            return st.text(
+                alphabet=_TEXT_ALPHABET, min_size=lo, max_size=hi if hi is not None else max(lo, 24)
+            )
+        return base.filter(lambda s: len(s) >= lo and (hi is None or len(s) <= hi))
+
+    def _object(self, schema: JSON, base: str, depth: int) -> st.SearchStrategy[JSON]:
+        props: JSON = schema.get("properties", {})
+        required = [n for n in schema.get("required", []) if props.get(n) is not False]
+        optional = (
+            {}
+            if depth >= MAX_DEPTH
+            else {
+                n: self.build(s, base, depth + 1)
+                for n, s in props.items()
+                if n not in required and s is not False
+            }
+        )
+        fixed = {n: self.build(props.get(n, True), base, depth + 1) for n in required}
+        strategy = st.fixed_dictionaries(fixed, optional=optional)
+        extra = schema.get("minProperties", 0) - len(required)
+        extra_schema = schema.get("additionalProperties", True)
+        if extra > 0 and extra_schema is not False:
+            keys = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=12).filter(
+                lambda k: k not in props
+            )
+            more = st.dictionaries(
+                keys, self.build(extra_schema, base, depth + 1), min_size=extra, max_size=extra
+            )
+            strategy = st.tuples(strategy, more).map(lambda pair: {**pair[1], **pair[0]})
+        return strategy
+
+
+def from_schema(schemas: Schemas, name: str) -> st.SearchStrategy[Any]:
+    """A strategy for values valid against the named generated schema."""
+    return StrategyBuilder(schemas).named(name)
