@@ -1,0 +1,131 @@
+"""The ``beatpass-contract`` command line (DESIGN.md section 2).
+
+Each sub-command is a small function taking parsed arguments and returning an exit status;
+expected failures (bad spec, unreadable file) print one line to stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import spec
+from spec import ContractError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _write_json(data: Any, out: str) -> None:
+    text = json.dumps(data, indent=2, sort_keys=False) + "\n"
+    if out == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    api = spec.load(args.spec)
+    schemas = api.schemas
+    out = Path(args.out)
+    for name in schemas:
+        _write_json(schemas[name], str(out / f"{name}.json"))
+    _write_json(schemas.index(), str(out / "index.json"))
+    print(f"wrote {len(schemas)} schemas and index.json to {out}")
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from spec._openapi import to_openapi
+
+    document = to_openapi(spec.load(args.spec))
+    _write_json(document, args.out)
+    if args.out != "-":
+        print(f"wrote OpenAPI 3.1 ({len(document['paths'])} paths) to {args.out}")
+    return 0
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from spec._drift import drift
+
+    path = Path(args.openapi)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path} is not a JSON OpenAPI document: {exc}") from None
+    if not isinstance(document, dict) or "paths" not in document:
+        raise CliError(f"{path} is not an OpenAPI document (no 'paths')")
+    diffs = drift(spec.load(args.spec), document)
+    if args.json:
+        _write_json([d.as_dict() for d in diffs], "-")
+    else:
+        for d in diffs:
+            print(d)
+    missing = sum(d.kind == "missing_operation" for d in diffs)
+    unexplained = sum(not d.explanation for d in diffs)
+    print(
+        f"{len(diffs)} differences; {missing} upstream operations missing from the spec; "
+        f"{unexplained} without an explanation in the spec",
+        file=sys.stderr if args.json else sys.stdout,
+    )
+    return 1 if diffs else 0
+
+
+class CliError(ContractError):
+    """A bad argument or an unreadable input file: reported in one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="beatpass-contract",
+        description="Contract tests and an offline mock for the BeatPass API.",
+    )
+    parser.add_argument("--spec", default=None, help="spec directory (default: the packaged spec)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("schemas", help="write every generated JSON Schema and an index")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_schemas)
+
+    p = sub.add_parser("openapi", help="write an OpenAPI 3.1 document generated from the spec")
+    p.add_argument("--out", required=True, metavar="FILE", help="'-' for stdout")
+    p.set_defaults(func=cmd_openapi)
+
+    p = sub.add_parser(
+        "drift", help="compare the spec with an OpenAPI document (exit 1 if they differ)"
+    )
+    p.add_argument("--openapi", required=True, metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print the differences as JSON")
+    p.set_defaults(func=cmd_drift)
+
+    for extra in _EXTRA_COMMANDS:
+        extra(sub)
+    return parser
+
+
+#: Later sub-commands (serve, verify) register themselves here.
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Command = args.func
+    try:
+        return func(args)
+    except ContractError as exc:
+        print(f"beatpass-contract {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""The command line as a user meets it: schemas, openapi and drift."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+import spec
+from contract_tests._cli import main
+
+API = spec.load()
+
+
+def test_schemas_writes_every_schema_and_an_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["schemas", "--out", str(tmp_path)]) == 0
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert len(index["schemas"]) == len(API.schemas)
+    for name in index["schemas"]:
+        doc = json.loads((tmp_path / f"{name}.json").read_text())
+        Draft202012Validator.check_schema(doc)
+    assert f"wrote {len(API.schemas)} schemas" in capsys.readouterr().out
+
+
+def test_written_schemas_resolve_their_refs_from_disk(tmp_path: Path) -> None:
+    """The relative $refs work for a user who loads the files, not only in our registry."""
+    from referencing import Registry, Resource
+
+    main(["schemas", "--out", str(tmp_path)])
+
+    def retrieve(uri: str) -> Resource:  # maps our $id base onto the output directory
+        rel = uri.removeprefix("https://beatpass-contract.local/schemas/")
+        return Resource.from_contents(json.loads((tmp_path / rel).read_text()))
+
+    name = "operations/tracks.show/response.200.public"
+    validator = Draft202012Validator(
+        json.loads((tmp_path / f"{name}.json").read_text()), registry=Registry(retrieve=retrieve)
+    )
+    track = {
+        "id": 1,
+        "name": "x",
+        "image": None,
+        "created_at": "2024-01-01T00:00:00Z",
+        "model_type": "track",
+        "duration_text": "3:00",
+        "bpm": 90,
+    }
+    errors = list(validator.iter_errors({"status": "success", "track": track}))
+    assert any("'bpm' was unexpected" in e.message for e in errors)  # bpm is token-tier
+
+
+def test_openapi_export_is_valid_openapi_31(tmp_path: Path) -> None:
+    out = tmp_path / "openapi.json"
+    assert main(["openapi", "--out", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+    operations = [op for item in document["paths"].values() for op in item.values()]
+    assert len(operations) == len(API.operations) == 247
+    assert {op["operationId"] for op in operations} == set(API.operations)
+
+
+def test_openapi_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["openapi", "--out", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["info"]["title"] == "BeatPass API"
+
+
+def _upstream(paths: dict[str, object]) -> dict[str, object]:
+    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+
+
+def _write(tmp_path: Path, doc: object) -> str:
+    path = tmp_path / "up.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_drift_lists_an_operation_missing_from_the_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _upstream(
+        {"/tracks/{track}/secret": {"get": {"responses": {"200": {"description": "ok"}}}}}
+    )
+    assert main(["drift", "--openapi", _write(tmp_path, doc)]) == 1
+    out = capsys.readouterr().out
+    line = "missing_operation  GET /tracks/{track}/secret: in the document, not in the spec"
+    assert f"{line}  [unexplained]" in out
+    assert "1 upstream operations missing from the spec" in out
+
+
+def test_drift_names_status_parameter_and_field_differences(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _upstream(
+        {
+            "/tracks/{track}": {
+                "get": {
+                    "parameters": [
+                        {
+                            "name": "track",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                        {"name": "flavour", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {"status": {}, "track": {}, "mystery": {}},
+                                    }
+                                }
+                            },
+                        },
+                        "418": {"description": "teapot"},
+                    },
+                }
+            }
+        }
+    )
+    assert main(["drift", "--openapi", _write(tmp_path, doc), "--json"]) == 1
+    diffs = json.loads(capsys.readouterr().out)
+    details = {
+        (d["kind"], d["detail"]) for d in diffs if d["operation"].startswith("GET /tracks/{id} ")
+    }
+    assert ("status", "418 only in the document") in details
+    assert ("parameter", "query 'flavour' only in the document") in details
+    assert ("field", "response 200 field 'mystery' only in the document") in details
+    assert ("status", "404 only in the spec") in details
+    explained = [d for d in diffs if d["detail"] == "429 only in the spec"]
+    assert explained
+    assert all("global_responses" in d["explanation"] for d in explained)
+
+
+def test_drift_against_our_own_export_differs_only_by_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "ours.json"
+    main(["openapi", "--out", str(out)])
+    capsys.readouterr()
+    assert main(["drift", "--openapi", str(out)]) == 0
+    assert "0 differences" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        ("{not json", "is not a JSON OpenAPI document"),
+        ('{"openapi": "3.0.0"}', "no 'paths'"),
+    ],
+)
+def test_drift_bad_input_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    path = tmp_path / "doc.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["drift", "--openapi", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
+    assert err[0].startswith("beatpass-contract drift: error:")
+
+
+def test_a_broken_spec_directory_is_reported_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    shutil.copytree(
+        spec.SPEC_DIR, tmp_path / "spec", ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
+    res = tmp_path / "spec" / "resources.yaml"
+    res.write_text(res.read_text().replace("tier: public", "tier: publik", 1))
+    assert main(["--spec", str(tmp_path / "spec"), "openapi", "--out", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "resources.yaml:" in err
+    assert "'publik' is not one of public, public_optional, token; did you mean 'public'?" in err
+
+
+def test_missing_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["schemas"])
+    assert info.value.code == 2
+    assert "--out" in capsys.readouterr().err
