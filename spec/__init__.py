@@ -25,6 +25,7 @@ from ._model import (
     SharedResponse,
     Spec,
     StatusInfo,
+    Tier,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "SpecError",
     "SpecErrorKind",
     "StatusInfo",
+    "Tier",
     "compile_schemas",
     "from_dict",
     "load",

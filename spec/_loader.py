@@ -265,7 +265,7 @@ def _policies(node: Node, errors: Errors) -> Policies:
                 status,
                 entry.get("description", ""),
                 entry["schema"],
-                c.choice(entry, "applies_to", ("all", "token")),
+                c.choice(entry, "applies_to", ("all", "token", "body")),
                 c.source(entry),
                 entry.get("note", ""),
             )
@@ -506,6 +506,7 @@ def _body(node: Node, resources: Mapping[str, Resource], errors: Errors) -> Body
 def _responses(
     node: Node, auth: str, policies: Policies, errors: Errors, resources: Mapping[str, Resource]
 ) -> dict[int, Response]:
+    has_body = "body" in node
     raw = c.mapping(node["responses"], node, "responses", "responses")
     out: dict[int, Response] = {}
     for status, body in raw.items():
@@ -540,6 +541,8 @@ def _responses(
         c.fail(SpecErrorKind.MISSING_KEY, "an operation needs a success (2xx) response", raw)
     for shared in policies.shared_responses:
         if shared.status in out or (shared.applies_to == "token" and auth == "none"):
+            continue
+        if shared.applies_to == "body" and not has_body:
             continue
         out[shared.status] = Response(
             shared.status,

@@ -175,7 +175,8 @@ class SharedResponse:
     status: int
     description: str
     schema: Schema
-    applies_to: Literal["all", "token"]
+    applies_to: Literal["all", "token", "body"]
+    """every operation; those that can take a token (auth optional/required); those with a body"""
     source: Source = "documented"
     note: str = ""
 

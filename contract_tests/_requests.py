@@ -1,0 +1,104 @@
+"""Concrete requests for an operation: valid path ids, query and body from the spec.
+
+Path parameters that name a resource take values the target actually holds (``ids`` supplies
+them: from the mock's store, from list endpoints, or from ``TEST_*_ID`` placeholders live);
+everything else is generated from the parameter schemas.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver._generate import example
+from spec import Operation, Parameter
+
+IdSource = Callable[[str, str], list[Any]]
+"""``ids(resource, param_name)``: values of that resource a path parameter may take."""
+
+
+@dataclass
+class RequestSpec:
+    op: Operation
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+
+    @property
+    def method(self) -> str:
+        return self.op.method
+
+    def __str__(self) -> str:
+        query = "&".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.method} {self.path}{'?' + query if query else ''}"
+
+
+def path_value(p: Parameter, ids: IdSource, rng: random.Random) -> Any:
+    if p.resource is not None:
+        pool = ids(p.resource, p.name)
+        if pool:
+            return pool[rng.randrange(len(pool))]
+    return example(p.schema, rng, name=p.name)
+
+
+def build(
+    op: Operation, ids: IdSource, rng: random.Random, *, optional: bool = False
+) -> RequestSpec:
+    """A valid request for ``op``. ``optional`` also fills optional query parameters."""
+    path = op.path
+    for p in op.path_params:
+        path = path.replace("{" + p.name + "}", str(path_value(p, ids, rng)))
+    params = {}
+    for p in op.query_params:
+        if p.required or (optional and rng.random() < 0.5):
+            value = example(p.schema, rng, name=p.name)
+            params[p.name] = ",".join(map(str, value)) if isinstance(value, list) else _text(value)
+    body = None
+    if op.body is not None:
+        body = example(op.body.schema, rng, resource=lambda r, g: _first(ids(r, "id"), g))
+        if isinstance(body, dict):
+            _point_ids_at_records(body, op.body.schema, ids, rng)
+    return RequestSpec(op, path, params, body)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _first(pool: list[Any], rng: random.Random) -> Any:
+    return pool[rng.randrange(len(pool))] if pool else 1
+
+
+_ID_FIELDS = {
+    "track_id": "Track",
+    "artist_id": "Artist",
+    "album_id": "Album",
+    "user_id": "User",
+    "conversation_id": "Conversation",
+    "playlist_id": "Playlist",
+    "genre_id": "Genre",
+}
+
+
+def _point_ids_at_records(
+    body: dict[str, Any], schema: Mapping[str, Any], ids: IdSource, rng: random.Random
+) -> None:
+    """Body fields that hold ids of other records get ids that exist on the target."""
+    props = schema.get("properties", {})
+    for key in list(body):
+        resource = _ID_FIELDS.get(key)
+        if resource is None and key in ("ids", "track_ids", "user_ids"):
+            resource = {"user_ids": "User"}.get(key, "Track")
+            pool = ids(resource, "id")
+            if pool and isinstance(body[key], list):
+                size = max(len(body[key]), props.get(key, {}).get("minItems", 0))
+                body[key] = [pool[rng.randrange(len(pool))] for _ in range(size)]
+            continue
+        if resource is not None and isinstance(body[key], int) and not isinstance(body[key], bool):
+            pool = ids(resource, "id")
+            if pool:
+                body[key] = pool[rng.randrange(len(pool))]

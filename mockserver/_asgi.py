@@ -1,0 +1,256 @@
+"""Serve any ``httpx.Request -> httpx.Response`` handler as an ASGI 3 application.
+
+The mock's core is a pure function that respx calls in-process. Non-Python clients need the
+same behaviour over a socket, so this adapter translates ASGI messages to an
+``httpx.Request``, calls the handler, and translates the ``httpx.Response`` back. It knows
+nothing about the mock's internals: anything with the handler's shape can be served, which
+keeps the HTTP layer testable on its own and stops it drifting from the in-process mock.
+
+Guarantees the core can rely on (so it never has to defend against them itself):
+
+* bodies are capped (``max_body``, 10 MiB by default); a larger body is answered with 413
+  and the handler is not called;
+* the URL is rebuilt from the raw request target, so the query string reaches the handler
+  byte-exact (bytes that are illegal in a URL, such as raw ``\\xff``, are percent-encoded,
+  which leaves their decoded value unchanged) and non-UTF-8 input cannot crash the adapter;
+* the handler runs in a worker thread, so a slow handler (injected latency) does not stall
+  other clients; a core with shared state must therefore be thread-safe;
+* an exception from the handler becomes a 500 in the API's error format plus one logged
+  traceback: the handler should never raise, this is the last wall.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+import httpx
+
+__all__ = ["DEFAULT_MAX_BODY", "ASGIAdapter", "Handler", "RequestRecord"]
+
+Handler = Callable[[httpx.Request], httpx.Response]
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: Largest request body the adapter buffers before answering 413.
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+# An oversized body is still read (and discarded) up to this much, so the client gets to
+# read the 413 instead of a connection reset; past it the connection is simply dropped.
+_DRAIN_LIMIT = 64 * 1024 * 1024
+# Framing headers describe the body as the handler built it; the server recomputes them.
+_FRAMING_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"content-encoding"})
+# A Host header we trust to rebuild the URL: a host name or [IPv6] literal and a port. Any
+# "/", "?", "@" or "#" would let a client smuggle a different path into the handler's URL.
+_HOST_HEADER = re.compile(rb"[A-Za-z0-9.\-_]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
+
+logger = logging.getLogger("mockserver.asgi")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One served request, as kept in :attr:`ASGIAdapter.history` and given to ``on_request``.
+
+    ``path`` and ``query`` are the raw, percent-encoded request target (never decoded), so a
+    record is printable as-is without letting ``%0A`` forge extra log lines. No header is
+    recorded, so the Authorization header cannot leak through the request log.
+    """
+
+    method: str
+    path: str
+    query: str
+    status: int
+    ms: float
+
+    @property
+    def target(self) -> str:
+        """The request target as the client sent it: ``/path`` or ``/path?query``."""
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+
+def _escape(raw: bytes) -> str:
+    """Percent-encode bytes that cannot appear literally in a URL; keep the rest verbatim.
+
+    Existing ``%XX`` escapes are left alone, so the decoded value never changes. ``#`` is
+    escaped too: inside a received path or query it is data, not a fragment marker.
+    """
+    out = bytearray()
+    for byte in raw:
+        if 0x21 <= byte <= 0x7E and byte not in b'#"<>':
+            out.append(byte)
+        else:
+            out += b"%%%02X" % byte
+    return out.decode("ascii")
+
+
+def _json_response(status: int, message: str) -> httpx.Response:
+    """Build an error in the API's documented shape, for failures the core never sees."""
+    return httpx.Response(status, json={"message": message})
+
+
+class ASGIAdapter:
+    """An ASGI 3 app that serves *handler*; see the module docstring for its guarantees.
+
+    ``history`` is a bounded deque of :class:`RequestRecord` (newest last) so a long-running
+    server keeps constant memory; ``on_request`` is called with each record just before the
+    response is sent, typically to print a log line.
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        max_body: int = DEFAULT_MAX_BODY,
+        history_size: int = 1000,
+        on_request: Callable[[RequestRecord], None] | None = None,
+    ) -> None:
+        self.handler = handler
+        self.max_body = max_body
+        self.history: collections.deque[RequestRecord] = collections.deque(maxlen=history_size)
+        self.on_request = on_request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        # Other scopes (websocket) are not part of the API: returning without accepting
+        # lets the server reject them.
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Acknowledge startup and shutdown: the handler has no resources to manage."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        method: str = scope["method"]
+        raw_path, query = self._raw_target(scope)
+        body = await self._read_body(receive)
+        if body is None:  # client went away mid-body: nobody to answer
+            return
+        if len(body) > self.max_body:
+            response = _json_response(413, "Payload Too Large.")
+        else:
+            try:
+                url = self._url(scope, raw_path, query)
+                request = httpx.Request(method, url, headers=scope["headers"], content=body)
+            except (httpx.InvalidURL, ValueError) as exc:  # input httpx cannot represent
+                logger.warning("unrepresentable request %s %s: %s", method, raw_path, exc)
+                response = _json_response(400, "Bad Request.")
+            else:
+                response = await anyio.to_thread.run_sync(self._call_handler, request)
+        # Recorded before sending, so a client that has its response can already see it in
+        # ``history`` and in the log (tests and a watching terminal rely on that order).
+        record = RequestRecord(
+            method=method,
+            path=raw_path,
+            query=query,
+            status=response.status_code,
+            ms=(time.perf_counter() - started) * 1000.0,
+        )
+        self.history.append(record)
+        if self.on_request is not None:
+            try:
+                self.on_request(record)
+            except Exception:  # a broken log hook must not take the server down
+                logger.exception("on_request hook failed")
+        await self._send_response(send, method, response)
+
+    @staticmethod
+    def _raw_target(scope: Scope) -> tuple[str, str]:
+        """Return the escaped path (with root_path) and query exactly as received."""
+        root: str = scope.get("root_path", "")
+        raw: bytes | None = scope.get("raw_path")
+        if raw is None:
+            raw = scope["path"].encode("utf-8")
+        root_bytes = root.encode("utf-8")
+        if root_bytes and not raw.startswith(root_bytes):
+            raw = root_bytes + raw  # servers differ on whether path includes root_path
+        return _escape(raw), _escape(scope.get("query_string", b""))
+
+    @staticmethod
+    def _url(scope: Scope, raw_path: str, query: str) -> httpx.URL:
+        """Rebuild the absolute URL the client asked for, falling back to the bound address.
+
+        The Host header is preferred (it is what the client used, e.g. ``localhost``), but it
+        is client input: if it does not parse, the server's own address is used instead.
+        """
+        scheme: str = scope.get("scheme", "http")
+        target = f"{raw_path}?{query}" if query else raw_path
+        for name, value in scope["headers"]:
+            if name.lower() == b"host" and _HOST_HEADER.fullmatch(value):
+                try:
+                    return httpx.URL(f"{scheme}://{value.decode('ascii')}{target}")
+                except httpx.InvalidURL:
+                    break
+        host, port = scope.get("server") or ("127.0.0.1", None)
+        netloc = f"[{host}]" if ":" in host else host
+        if port is not None:
+            netloc = f"{netloc}:{port}"
+        return httpx.URL(f"{scheme}://{netloc}{target}")
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """Read the whole body, keeping at most ``max_body + 1`` bytes of it.
+
+        Returns ``None`` if the client disconnected. Oversized bodies are drained (up to a
+        limit) rather than abandoned so the 413 reaches a client that is still sending.
+        """
+        chunks: list[bytes] = []
+        kept = 0
+        seen = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk: bytes = message.get("body", b"")
+            seen += len(chunk)
+            if kept <= self.max_body:
+                chunks.append(chunk)
+                kept += len(chunk)
+            if not message.get("more_body", False) or seen > _DRAIN_LIMIT:
+                break
+        return b"".join(chunks)
+
+    def _call_handler(self, request: httpx.Request) -> httpx.Response:
+        """Run the handler (in a worker thread) and turn any failure into a 500."""
+        try:
+            response = self.handler(request)
+            if not isinstance(response, httpx.Response):
+                raise TypeError(f"handler returned {type(response).__name__}, not httpx.Response")
+            response.read()  # materialise streamed bodies here, off the event loop
+        except Exception:
+            logger.exception("mock handler failed for %s %s", request.method, request.url.path)
+            return _json_response(500, "Server Error")
+        return response
+
+    @staticmethod
+    async def _send_response(send: Send, method: str, response: httpx.Response) -> None:
+        """Send status, headers and the decoded body with framing headers recomputed."""
+        body = response.content
+        headers = [
+            (name.lower(), value)
+            for name, value in response.headers.raw
+            if name.lower() not in _FRAMING_HEADERS
+        ]
+        declared = response.headers.get("content-length")
+        if method == "HEAD" and declared is not None:
+            headers.append((b"content-length", declared.encode("latin-1")))
+        else:
+            headers.append((b"content-length", str(len(body)).encode("ascii")))
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,0 +1,265 @@
+"""The mock's core: one function from ``httpx.Request`` to ``httpx.Response``.
+
+Small layers, each doing one thing, in the order the real API applies them:
+route (documented operations only) -> rate limit -> injected faults -> auth and tier ->
+parameters and body -> the records the path names -> behaviour -> body from the schema.
+Every answer carries the rate-limit headers; every error uses the documented body. Nothing in
+here may raise to the caller except the transport errors a fault injects on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from spec import Operation, Spec
+
+from . import _commerce, _flows  # noqa: F401 - they register their behaviours
+from ._auth import AuthResult, TokenStore
+from ._behaviours import BEHAVIOURS, Call, generic
+from ._clock import Clock
+from ._faults import FAULT_MESSAGES, FaultInjector
+from ._ratelimit import Decision, RateLimiter
+from ._render import BodyBuilder, Context
+from ._router import Router
+from ._store import Record, Store
+from ._validation import RequestError, read_body, read_params
+
+log = logging.getLogger("mockserver")
+HISTORY = 1000
+
+
+@dataclass
+class RouteStats:
+    """Calls of one operation, for assertions such as ``routes["tracks.show"].called``."""
+
+    operation: Operation
+    calls: deque[tuple[httpx.Request, httpx.Response]] = field(
+        default_factory=lambda: deque(maxlen=HISTORY)
+    )
+    call_count: int = 0
+
+    @property
+    def called(self) -> bool:
+        return self.call_count > 0
+
+
+class MockCore:
+    def __init__(
+        self,
+        spec: Spec,
+        store: Store,
+        tokens: TokenStore,
+        clock: Clock,
+        *,
+        seed: int = 0,
+        rate_limits: bool = True,
+        base_path: str = "/api/v1",
+    ) -> None:
+        self.spec = spec
+        self.schemas = spec.schemas
+        self.store = store
+        self.tokens = tokens
+        self.clock = clock
+        self.seed = seed
+        self.router = Router(spec.operations.values(), base_path)
+        self.limiter = RateLimiter(spec.policies, clock, enabled=rate_limits)
+        self.faults = FaultInjector(seed)
+        self.routes = {op_id: RouteStats(op) for op_id, op in spec.operations.items()}
+        self.history: deque[tuple[httpx.Request, httpx.Response]] = deque(maxlen=HISTORY)
+        self.undocumented: deque[tuple[str, str]] = deque(maxlen=HISTORY)
+        self._cache: dict[tuple[Any, ...], bytes] = {}
+        self._lock = threading.Lock()
+
+    # -- entry point --------------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response, op = self._handle(request)
+        except (httpx.TimeoutException, httpx.NetworkError):
+            raise  # an injected transport fault
+        except Exception:  # the last wall: a bug in the mock must still answer in the format
+            log.exception("mock failed on %s %s", request.method, request.url.path)
+            response, op = _error(500, "Server Error"), None
+        with self._lock:
+            self.history.append((request, response))
+            if op is not None:
+                stats = self.routes[op.id]
+                stats.call_count += 1
+                stats.calls.append((request, response))
+        return response
+
+    def _handle(self, request: httpx.Request) -> tuple[httpx.Response, Operation | None]:
+        path = request.url.path
+        match = self.router.match(request.method, path)
+        op = match.operation if match is not None else None
+        auth = self.tokens.check(request.headers.get("authorization"))
+        client = (
+            request.headers.get("authorization", "") if auth.user_id is not None else "anonymous"
+        )
+        decision = self.limiter.hit(client, op.rate_limit if op is not None else "general")
+        if not decision.allowed:
+            body = {"message": "Too Many Attempts.", "retry_after": decision.retry_after}
+            return _json(429, body, decision), op
+        if match is None or op is None:
+            with self._lock:
+                self.undocumented.append((request.method, path))
+            message = (
+                f"Not found: {request.method} {path} is not a documented BeatPass API operation."
+            )
+            return _json(404, {"message": message}, decision), None
+        fault = self.faults.pick(op.id)
+        if fault is not None:
+            if fault.latency:
+                self.clock.sleep(fault.latency)
+            if fault.timeout:
+                raise httpx.ReadTimeout("injected timeout", request=request)
+            if fault.connect_error:
+                raise httpx.ConnectError("injected connection error", request=request)
+            if fault.status is not None:
+                return _json(
+                    fault.status, {"message": FAULT_MESSAGES.get(fault.status, "Error")}, decision
+                ), op
+        try:
+            return self._serve(request, op, match.params, auth, decision), op
+        except RequestError as exc:
+            status = _documented(op, exc.status)
+            body = (
+                exc.body()
+                if status == exc.status or exc.status != 403
+                else {"message": "Not found."}
+            )
+            return _json(status, body, decision), op
+
+    # -- layers -------------------------------------------------------------------------------
+
+    def _serve(
+        self,
+        request: httpx.Request,
+        op: Operation,
+        raw_path: Mapping[str, str],
+        auth: AuthResult,
+        decision: Decision,
+    ) -> httpx.Response:
+        if op.auth != "none":
+            if auth.status in ("invalid", "expired", "revoked"):
+                reason = {
+                    "invalid": "Unauthenticated.",
+                    "expired": "Token expired.",
+                    "revoked": "Unauthenticated.",
+                }
+                raise RequestError(401, reason[auth.status])
+            if op.auth == "required" and not auth.ok:
+                raise RequestError(401, "Unauthenticated.")
+        tier = "token" if auth.ok and op.auth != "none" else "public"
+        try:
+            path = read_params(op, self.schemas, raw_path, op.path_params, "path")
+        except RequestError as exc:
+            raise RequestError(404, "Not found.", None) if 404 in op.responses else exc from None
+        query = read_params(op, self.schemas, _query(request), op.query_params, "query")
+        records: dict[str, Record] = {}
+        for p in op.path_params:
+            if p.resource is None or p.name not in path:
+                continue
+            if p.name == "ids":
+                continue  # a list of ids: the behaviour checks each one
+            if p.resource == "User" and path[p.name] == "me":
+                if auth.user_id is None:
+                    raise RequestError(401, "Unauthenticated.")
+                path[p.name] = auth.user_id
+            record = self.store.find(p.resource, p.name, path[p.name])
+            if record is None or record.get("_hidden"):
+                raise RequestError(404, f"{p.resource} not found.")
+            records.setdefault(p.resource, record)
+        cache_key = None
+        if op.read_only:
+            cache_key = (op.id, tier, auth.user_id, request.url.raw_path, self.store.version)
+            cached = self._cache.get(cache_key)
+            if cached is not None:
+                return _raw(
+                    200 if op.success_status == 200 else op.success_status, cached, decision, op
+                )
+        body = read_body(op, self.schemas, request.content, request.headers.get("content-type", ""))
+        rng = random.Random(f"{self.seed}:{op.id}:{request.url.raw_path!r}")
+        ctx = Context(op, tier, rng, query=query, records=records)  # type: ignore[arg-type]
+        call = Call(op, self.store, ctx, path, query, body, auth.user_id, self.clock.now())
+        with self.store.lock:
+            status = BEHAVIOURS.get(op.id, generic)(call)
+            response = op.responses[status]
+            if response.schema is None:
+                return _raw(
+                    status, _binary(op, response.content_type), decision, op, response.content_type
+                )
+            payload = BodyBuilder(self.store, ctx).build(response.schema)
+        content = json.dumps(payload, separators=(",", ":")).encode()
+        if cache_key is not None and status == op.success_status:
+            with self._lock:
+                if len(self._cache) > 4096:
+                    self._cache.clear()
+                self._cache[cache_key] = content
+        return _raw(status, content, decision, op)
+
+
+def _documented(op: Operation, status: int) -> int:
+    """The status to answer with: the one meant, or the nearest the operation documents."""
+    if status in op.responses:
+        return status
+    for fallback in {422: (400, 404), 400: (422, 404), 404: (422, 400), 403: (404, 422)}.get(
+        status, ()
+    ):
+        if fallback in op.responses:
+            return fallback
+    return 400 if 400 in op.responses else status
+
+
+def _query(request: httpx.Request) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for key, value in request.url.params.multi_items():
+        key = key[:-2] if key.endswith("[]") else key
+        if key in out:
+            prev = out[key]
+            out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
+        else:
+            out[key] = value
+    return out
+
+
+def _binary(op: Operation, content_type: str) -> bytes:
+    if content_type == "application/pdf":
+        return b"%PDF-1.4\n% BeatPass mock document for " + op.id.encode() + b"\n%%EOF\n"
+    if content_type == "text/csv":
+        return b"date,plays,revenue\n2026-01-01,10,1.50\n"
+    return b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(64)  # a tiny MP3-looking payload
+
+
+def _headers(decision: Decision | None, content_type: str = "application/json") -> dict[str, str]:
+    headers = {"Content-Type": content_type}
+    if decision is not None:
+        headers.update(decision.headers())
+    return headers
+
+
+def _raw(
+    status: int,
+    content: bytes,
+    decision: Decision | None,
+    op: Operation | None = None,
+    content_type: str = "application/json",
+) -> httpx.Response:
+    return httpx.Response(status, content=content, headers=_headers(decision, content_type))
+
+
+def _json(status: int, body: Any, decision: Decision | None) -> httpx.Response:
+    return _raw(status, json.dumps(body, separators=(",", ":")).encode(), decision)
+
+
+def _error(status: int, message: str) -> httpx.Response:
+    return _json(status, {"message": message}, None)

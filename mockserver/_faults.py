@@ -1,0 +1,93 @@
+"""Fault injection: make chosen operations fail the way production can.
+
+A fault is a status (500/503/504 answered in the documented error format), added latency, an
+``httpx`` timeout, or a connection error; it applies to some operations (or all) with a
+probability drawn from a seeded generator, so a failing run can be replayed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+FAULT_MESSAGES = {
+    500: "Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure. Give exactly one of status/timeout/connect_error, or only latency."""
+
+    status: int | None = None
+    latency: float = 0.0
+    timeout: bool = False
+    connect_error: bool = False
+    probability: float = 1.0
+    operations: frozenset[str] | None = None
+    """Operation ids it applies to; None means every operation."""
+    times: int | None = None
+    """How many times it may fire (None: unlimited)."""
+    fired: list[int] = field(default_factory=lambda: [0], compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        kinds = sum([self.status is not None, self.timeout, self.connect_error])
+        if kinds > 1:
+            raise ValueError("a fault is a status, a timeout or a connection error, not several")
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise ValueError(f"injected status must be 4xx or 5xx, got {self.status}")
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError("probability must be between 0 and 1")
+        if self.latency < 0:
+            raise ValueError("latency must be >= 0")
+
+
+class FaultInjector:
+    def __init__(self, seed: int = 0) -> None:
+        self._faults: list[Fault] = []
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def add(
+        self,
+        *,
+        status: int | None = None,
+        latency: float = 0.0,
+        timeout: bool = False,
+        connect_error: bool = False,
+        probability: float = 1.0,
+        operations: Iterable[str] | str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        ops = (
+            frozenset([operations] if isinstance(operations, str) else operations)
+            if operations is not None
+            else None
+        )
+        fault = Fault(status, latency, timeout, connect_error, probability, ops, times)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def pick(self, operation_id: str) -> Fault | None:
+        """The fault that fires for this request, if any (first match wins)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.operations is not None and operation_id not in fault.operations:
+                    continue
+                if fault.times is not None and fault.fired[0] >= fault.times:
+                    continue
+                if fault.probability < 1.0 and self._rng.random() >= fault.probability:
+                    continue
+                fault.fired[0] += 1
+                return fault
+        return None

@@ -1,0 +1,191 @@
+"""``BeatPassMock``: the whole mock as one object, routed in-process by respx.
+
+    with BeatPassMock(seed=1) as api:
+        r = httpx.get("https://open.beatpass.ca/api/v1/tracks/1", headers=api.auth_headers())
+        assert api.routes["tracks.show"].called
+
+The same core handler serves ``httpx.MockTransport(api.handler)`` and the HTTP sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+import httpx
+import respx
+
+import spec as spec_pkg
+from spec import Spec
+
+from ._auth import TokenStore
+from ._clock import Clock, ManualClock, SystemClock
+from ._core import MockCore, RouteStats
+from ._faults import Fault, FaultInjector
+from ._seed import MOCK_USER_ID, rebase, seed_store
+from ._store import Record, Store
+
+DEFAULT_TOKEN = "mock-token"
+
+
+class BeatPassMock:
+    """A fresh, seeded, stateful BeatPass API.
+
+    ``tokens`` are valid Bearer tokens of the mock user (user 1, owner of artist 1); with none
+    given, ``mock-token`` is valid. ``clock`` defaults to a :class:`ManualClock`: time only
+    moves when a test calls ``api.clock.advance(seconds)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        base_url: str | None = None,
+        tokens: Iterable[str] = (DEFAULT_TOKEN,),
+        clock: Clock | None = None,
+        rate_limits: bool = True,
+        spec: Spec | None = None,
+    ) -> None:
+        self.spec = spec or spec_pkg.load()
+        self.base_url = httpx.URL((base_url or self.spec.policies.base_url).rstrip("/"))
+        self.seed = seed
+        self.clock: Clock = clock if clock is not None else ManualClock()
+        self.store = Store(self.spec)
+        seed_store(self.store, seed)
+        rebase(self.store, self.clock.now())
+        self.tokens = TokenStore(self.clock, self.spec.policies.token_lifetime_days)
+        self.token = ""
+        for value in tokens:
+            self.token = self.token or value
+            self.tokens.issue(MOCK_USER_ID, token=value)
+        self.core = MockCore(
+            self.spec,
+            self.store,
+            self.tokens,
+            self.clock,
+            seed=seed,
+            rate_limits=rate_limits,
+            base_path=self.base_url.path.rstrip("/"),
+        )
+        self._router: respx.MockRouter | None = None
+
+    # -- the handler and its transports --------------------------------------------------------
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        """The pure core: one request in, one response out."""
+        return self.core.handle(request)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handler)
+
+    def client(
+        self, *, token: str | None = None, anonymous: bool = False, **kwargs: Any
+    ) -> httpx.Client:
+        """An ``httpx.Client`` wired to this mock (no network), with the mock token by default."""
+        headers = {"Accept": "application/json"}
+        if not anonymous and (token or self.token):
+            headers["Authorization"] = f"Bearer {token or self.token}"
+        return httpx.Client(
+            base_url=self.base_url, transport=self.transport, headers=headers, **kwargs
+        )
+
+    def auth_headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.token}", "Accept": "application/json"}
+
+    # -- patching httpx with respx -------------------------------------------------------------
+
+    def start(self) -> BeatPassMock:
+        """Route every httpx request to the API host to the mock; any other host is refused."""
+        if self._router is None:
+            router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
+            router.route(host=self.base_url.host).mock(side_effect=self.handler)
+            router.start()
+            self._router = router
+        return self
+
+    def stop(self) -> None:
+        if self._router is not None:
+            self._router.stop()
+            self._router = None
+
+    def __enter__(self) -> BeatPassMock:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- what tests ask about ------------------------------------------------------------------
+
+    @property
+    def routes(self) -> dict[str, RouteStats]:
+        """Calls per operation id: ``api.routes["tracks.show"].call_count``."""
+        return self.core.routes
+
+    @property
+    def requests(self) -> list[tuple[httpx.Request, httpx.Response]]:
+        """Every request the mock answered (the last 1000), with its response."""
+        return list(self.core.history)
+
+    @property
+    def undocumented(self) -> list[tuple[str, str]]:
+        """Attempts at undocumented methods or paths (off-limits on the real API)."""
+        return list(self.core.undocumented)
+
+    @property
+    def outbox(self) -> list[Record]:
+        """Messages that would have reached real users."""
+        return self.store.side_effects.outbox
+
+    @property
+    def charges(self) -> list[Record]:
+        """Payments that would have charged a real card."""
+        return self.store.side_effects.charges
+
+    @property
+    def uploads(self) -> list[Record]:
+        """Content that would have been published."""
+        return self.store.side_effects.uploads
+
+    @property
+    def events(self) -> list[Record]:
+        """Analytics and activity events (plays, views, typing)."""
+        return self.store.side_effects.events
+
+    @property
+    def faults(self) -> FaultInjector:
+        return self.core.faults
+
+    def inject(self, **kwargs: Any) -> Fault:
+        """Inject a fault: ``api.inject(status=503, operations="tracks.show", probability=0.5)``."""
+        return self.core.faults.add(**kwargs)
+
+    def issue_token(
+        self,
+        user_id: int = MOCK_USER_ID,
+        *,
+        age_days: float = 0.0,
+        lifetime_days: float | None = None,
+        revoked: bool = False,
+        token: str | None = None,
+    ) -> str:
+        """A new Bearer token; ``age_days=91`` gives one past the documented 90-day lifetime."""
+        return self.tokens.issue(
+            user_id, token=token, age_days=age_days, lifetime_days=lifetime_days, revoked=revoked
+        )
+
+    def revoke_token(self, token: str) -> None:
+        self.tokens.revoke(token)
+
+    def records(self, resource: str) -> list[Record]:
+        """The stored records of a resource (token-tier fields; relations as ids)."""
+        return self.store.all(resource)
+
+
+__all__ = ["DEFAULT_TOKEN", "BeatPassMock", "SystemClock"]

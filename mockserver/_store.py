@@ -1,0 +1,194 @@
+"""The mock's in-memory state: resource records, relations between them, and what was "sent".
+
+Records hold every field of the token tier; relation fields (``Track.artists``) hold ids, and
+are expanded into nested records when a response is rendered, so related data never goes
+stale. Keys starting with ``_`` are private bookkeeping (an owner, a hidden flag) and are never
+rendered. Every write bumps :attr:`Store.version`, which keys the response cache.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from spec import Spec
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Relation:
+    target: str
+    many: bool
+    paged: bool = False
+    """A paginated envelope of the related records (``Artist.albums``)."""
+
+
+def relation_of(schema: Mapping[str, Any]) -> Relation | None:
+    """``{resource: X}``, ``{type: array, items: {resource: X}}`` or a nullable ``anyOf``."""
+    if "resource" in schema:
+        return Relation(schema["resource"], False)
+    if isinstance(schema.get("page_of"), Mapping) and "resource" in schema["page_of"]:
+        return Relation(schema["page_of"]["resource"], True, paged=True)
+    kinds = schema.get("type")
+    is_array = kinds == "array" or (isinstance(kinds, list) and "array" in kinds)
+    if is_array and isinstance(schema.get("items"), Mapping):
+        inner = relation_of(schema["items"])
+        if inner is not None and not inner.many:
+            return Relation(inner.target, True)
+    for branch in schema.get("anyOf", ()):
+        found = relation_of(branch)
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass
+class SideEffects:
+    """What the real API would have done to the outside world; here it is only recorded."""
+
+    outbox: list[Record] = field(default_factory=list)
+    """Messages that real users would have received."""
+    charges: list[Record] = field(default_factory=list)
+    """Payments that would have charged a real card."""
+    uploads: list[Record] = field(default_factory=list)
+    """Content that would have been published."""
+    events: list[Record] = field(default_factory=list)
+    """Analytics and activity events (plays, views, typing)."""
+
+    def clear(self) -> None:
+        for bucket in (self.outbox, self.charges, self.uploads, self.events):
+            bucket.clear()
+
+
+class Store:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.records: dict[str, dict[Any, Record]] = {name: {} for name in spec.resources}
+        self.relations: dict[str, dict[str, Relation]] = {
+            name: {f: rel for f, fld in res.fields.items() if (rel := relation_of(fld.schema))}
+            for name, res in spec.resources.items()
+        }
+        self.edges: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+        """Relationships that are not fields: follows, library saves, reposts, editors, ..."""
+        self.side_effects = SideEffects()
+        self.version = 0
+        self.lock = threading.RLock()
+        self._next: dict[str, int] = defaultdict(int)
+
+    # -- records ------------------------------------------------------------------------------
+
+    def id_is_text(self, resource: str) -> bool:
+        schema = self.spec.resources[resource].fields["id"].schema
+        return schema.get("type") == "string"
+
+    def new_id(self, resource: str) -> Any:
+        self._next[resource] += 1
+        n = self._next[resource]
+        return f"req_{n:05d}" if self.id_is_text(resource) else n
+
+    def add(self, resource: str, record: Record) -> Record:
+        with self.lock:
+            if "id" not in record:
+                record["id"] = self.new_id(resource)
+            self.records[resource][record["id"]] = record
+            self.version += 1
+        return record
+
+    def get(self, resource: str, key: Any) -> Record | None:
+        """The record with this id; ``key`` may be the text of an integer id."""
+        table = self.records[resource]
+        if key in table:
+            return table[key]
+        if isinstance(key, str) and key.isdigit():
+            return table.get(int(key))
+        return None
+
+    def find(self, resource: str, field: str, value: Any) -> Record | None:
+        """The record a path parameter names: by id, or by the field of the same name
+        (``{uuid}`` -> License.uuid, ``{name}`` -> Tag.name, ``{channel}`` -> Channel.slug)."""
+        record = self.get(resource, value)
+        if record is not None:
+            return record
+        fields = self.spec.resources[resource].fields
+        for key in (field, "slug", "name", "uuid"):
+            if key in fields and key != "id":
+                for candidate in self.records[resource].values():
+                    if str(candidate.get(key)) == str(value):
+                        return candidate
+        return None
+
+    def snapshot(self) -> tuple[Any, ...]:
+        return copy.deepcopy((self.records, dict(self.edges), dict(self._next)))
+
+    def restore(self, state: tuple[Any, ...]) -> None:
+        records, edges, counters = copy.deepcopy(state)
+        self.records = records
+        self.edges = defaultdict(set, edges)
+        self._next = defaultdict(int, counters)
+        self.version = 0
+
+    def delete(self, resource: str, key: Any) -> bool:
+        with self.lock:
+            record = self.get(resource, key)
+            if record is None:
+                return False
+            del self.records[resource][record["id"]]
+            self.version += 1
+            return True
+
+    def touch(self) -> None:
+        """Note a change made to a record in place."""
+        with self.lock:
+            self.version += 1
+
+    def all(self, resource: str) -> list[Record]:
+        return list(self.records[resource].values())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    # -- relations ----------------------------------------------------------------------------
+
+    def related(self, parent: str, parent_id: Any, child: str) -> list[Record] | None:
+        """Records of ``child`` linked to one ``parent`` record, in either direction.
+
+        None when the two resources are not related at all (the caller then chooses).
+        """
+        parent_record = self.get(parent, parent_id)
+        if parent_record is None:
+            return []
+        pid = parent_record["id"]
+        for name, rel in self.relations[parent].items():
+            if rel.target == child:
+                ids = parent_record.get(name)
+                ids = ids if isinstance(ids, list) else [ids] if ids is not None else []
+                return [r for i in ids if (r := self.get(child, i)) is not None]
+        back = [n for n, rel in self.relations[child].items() if rel.target == parent]
+        fk = f"{_snake(parent)}_id"
+        owner = f"_{_snake(parent)}"
+        if (
+            not back
+            and fk not in self.spec.resources[child].fields
+            and not any(owner in r for r in self.records[child].values())
+        ):
+            return None
+        out = []
+        for record in self.records[child].values():
+            if record.get(fk) == pid or record.get(owner) == pid:
+                out.append(record)
+                continue
+            for name in back:
+                value = record.get(name)
+                if value == pid or (isinstance(value, list) and pid in value):
+                    out.append(record)
+                    break
+        return out
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

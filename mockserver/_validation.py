@@ -1,0 +1,167 @@
+"""Turn the raw request into typed parameters and a body, or into the documented error.
+
+Path and query values arrive as text; they are coerced by their schema type, then checked with
+the validators compiled from the spec. Failures become ``{message, errors: {field: [..]}}``
+naming exactly the fields that failed, in Laravel's wording, which the real API uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from spec import Operation, Parameter, Schemas
+
+MAX_BODY = 1_000_000
+_INT_RE = re.compile(r"^-?\d{1,18}$")
+_NUM_RE = re.compile(r"^-?\d{1,18}(\.\d+)?$")
+
+
+class RequestError(Exception):
+    """The request cannot be served as sent; carries the status and the documented body."""
+
+    def __init__(
+        self, status: int, message: str, errors: Mapping[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = dict(errors) if errors else None
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message}
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+
+def _types(schema: Mapping[str, Any]) -> list[str]:
+    kinds = schema.get("type")
+    if kinds is None:
+        return [t for b in schema.get("anyOf", ()) for t in _types(b)] or ["string"]
+    return [kinds] if isinstance(kinds, str) else list(kinds)
+
+
+def coerce(value: str | list[str], schema: Mapping[str, Any]) -> Any:
+    """Text from a URL as the value its schema expects, when it reads as one."""
+    kinds = _types(schema)
+    if "array" in kinds:
+        parts = value if isinstance(value, list) else [v for v in value.split(",") if v != ""]
+        items = schema.get("items", {})
+        return [coerce(p, items) if isinstance(items, Mapping) else p for p in parts]
+    if isinstance(value, list):
+        value = value[-1]
+    if "integer" in kinds and _INT_RE.match(value):
+        return int(value)
+    if "number" in kinds and _NUM_RE.match(value):
+        return float(value) if "." in value else int(value)
+    if "boolean" in kinds and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    if "null" in kinds and value in ("", "null"):
+        return None
+    return value
+
+
+def _message(error: Any, field: str) -> str:
+    label = field.replace("_", " ")
+    kind, expected = error.validator, error.validator_value
+    if kind == "required":
+        return f"The {label} field is required."
+    if kind == "type":
+        names = [str(n) for n in (expected if isinstance(expected, list) else [expected])]
+        return f"The {label} field must be {' or '.join(_ARTICLE.get(n, n) for n in names)}."
+    if kind in ("enum", "const"):
+        return f"The selected {label} is invalid."
+    if kind == "minimum":
+        return f"The {label} field must be at least {expected}."
+    if kind == "maximum":
+        return f"The {label} field must not be greater than {expected}."
+    if kind == "minLength":
+        return f"The {label} field must be at least {expected} characters."
+    if kind == "maxLength":
+        return f"The {label} field must not be greater than {expected} characters."
+    if kind in ("minItems", "maxItems"):
+        bound = "at least" if kind == "minItems" else "at most"
+        return f"The {label} field must have {bound} {expected} items."
+    if kind in ("pattern", "format"):
+        return f"The {label} field format is invalid."
+    if kind == "additionalProperties":
+        return f"The {label} field is not allowed."
+    return f"The {label} field is invalid."
+
+
+_ARTICLE = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "an array",
+    "object": "an object",
+    "null": "null",
+}
+
+
+def field_errors(schemas: Schemas, name: str, instance: Any) -> dict[str, list[str]]:
+    """Validation errors keyed by the field that failed (dotted for nested fields)."""
+    out: dict[str, list[str]] = {}
+    for error in schemas.errors(name, instance):
+        path = [str(p) for p in error.absolute_path]
+        if error.validator == "required":
+            missing = re.match(r"'([^']*)' is a required property", error.message)
+            path.append(missing.group(1) if missing else "?")
+        elif error.validator == "additionalProperties":
+            extra = re.findall(r"'([^']*)'", error.message)
+            path.append(extra[0] if extra else "?")
+        field = ".".join(path) or "body"
+        message = _message(error, path[-1] if path else "body")
+        if message not in out.setdefault(field, []):
+            out[field].append(message)
+    return out
+
+
+def read_params(
+    op: Operation,
+    schemas: Schemas,
+    raw: Mapping[str, str | list[str]],
+    params: tuple[Parameter, ...],
+    part: str,
+) -> dict[str, Any]:
+    values = {p.name: coerce(raw[p.name], p.schema) for p in params if p.name in raw}
+    if params:
+        errors = field_errors(schemas, f"operations/{op.id}/{part}", values)
+        if errors:
+            raise RequestError(422, _summary(errors), errors)
+    for p in params:
+        if p.name not in values and "default" in p.schema:
+            values[p.name] = p.schema["default"]
+    return values
+
+
+def read_body(op: Operation, schemas: Schemas, content: bytes, content_type: str) -> Any:
+    """The JSON body, checked against the operation's body schema."""
+    if op.body is None:
+        return None
+    if len(content) > MAX_BODY:
+        raise RequestError(400, f"The request body is too large (limit {MAX_BODY} bytes).")
+    data: Any = {}
+    if content.strip():
+        if content_type and "json" not in content_type.lower():
+            raise RequestError(
+                400, "The request body must be JSON (Content-Type: application/json)."
+            )
+        try:
+            data = json.loads(content.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise RequestError(400, "Malformed JSON in the request body.") from None
+    errors = field_errors(schemas, f"operations/{op.id}/body", data)
+    if errors:
+        raise RequestError(422, _summary(errors), errors)
+    return data
+
+
+def _summary(errors: Mapping[str, list[str]]) -> str:
+    first = next(iter(errors.values()))[0]
+    more = sum(len(v) for v in errors.values()) - 1
+    return first if not more else f"{first} (and {more} more error{'s' if more > 1 else ''})"

@@ -1,0 +1,254 @@
+"""The mock's layers: auth and tiers, validation, routing, rate limits, faults, determinism."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+import spec
+from mockserver import BeatPassMock
+
+API = spec.load()
+TRACK_PUBLIC = set(API.resources["Track"].public_fields) | set(
+    API.resources["Track"].public_optional_fields
+)
+
+
+@pytest.fixture
+def api() -> BeatPassMock:
+    return BeatPassMock(seed=7)
+
+
+def test_anonymous_caller_gets_only_public_track_fields(api: BeatPassMock) -> None:
+    with api.client(anonymous=True) as client:
+        track = client.get("/tracks/1").json()["track"]
+    assert set(track) <= TRACK_PUBLIC
+    assert set(API.resources["Track"].public_fields) <= set(track)
+    for artist in track["artists"]:
+        assert set(artist) <= {"id", "name", "model_type"}
+
+
+def test_token_caller_gets_rich_fields(api: BeatPassMock) -> None:
+    with api.client() as client:
+        track = client.get("/tracks/1").json()["track"]
+    assert {"price", "bpm", "plays", "key", "scale", "licensing_type"} <= set(track)
+    assert not set(API.resources["Track"].hidden) & set(track)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("Bearer nope", "Unauthenticated."),
+        ("Basic dXNlcjpwdw==", "Unauthenticated."),
+        ("Bearer ", "Unauthenticated."),
+    ],
+)
+def test_invalid_tokens_get_401_even_on_optional_operations(
+    api: BeatPassMock, header: str, message: str
+) -> None:
+    with api.client(anonymous=True) as client:
+        r = client.get("/tracks/1", headers={"Authorization": header})
+    assert r.status_code == 401
+    assert r.json() == {"message": message}
+
+
+def test_expired_and_revoked_tokens_get_401(api: BeatPassMock) -> None:
+    old = api.issue_token(age_days=91)
+    fresh = api.issue_token(age_days=89)
+    revoked = api.issue_token()
+    api.revoke_token(revoked)
+    with api.client(anonymous=True) as client:
+        assert client.get("/purchases", headers=api.auth_headers(fresh)).status_code == 200
+        expired = client.get("/purchases", headers=api.auth_headers(old))
+        assert expired.status_code == 401
+        assert expired.json() == {"message": "Token expired."}
+        assert client.get("/purchases", headers=api.auth_headers(revoked)).status_code == 401
+
+
+def test_token_expires_as_the_clock_moves(api: BeatPassMock) -> None:
+    token = api.issue_token()
+    with api.client(token=token) as client:
+        assert client.get("/purchases").status_code == 200
+        api.clock.advance(90 * 86_400)  # type: ignore[union-attr]
+        assert client.get("/purchases").status_code == 401
+
+
+def test_required_operation_refuses_anonymous_callers(api: BeatPassMock) -> None:
+    with api.client(anonymous=True) as client:
+        r = client.get("/purchases")
+    assert r.status_code == 401
+    assert r.json() == {"message": "Unauthenticated."}
+
+
+def test_another_users_private_playlist_is_forbidden(api: BeatPassMock) -> None:
+    private = next(p for p in api.records("Playlist") if not p["public"] and p["_owner"] != 1)
+    with api.client() as client:
+        r = client.get(f"/playlists/{private['id']}")
+    assert r.status_code == 403
+    assert r.json() == {"message": "This action is unauthorized."}
+
+
+def test_malformed_json_is_400(api: BeatPassMock) -> None:
+    with api.client() as client:
+        r = client.post(
+            "/playlists", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+    assert r.status_code == 400
+    assert r.json() == {"message": "Malformed JSON in the request body."}
+
+
+def test_schema_breaking_body_is_422_naming_exactly_the_failed_fields(api: BeatPassMock) -> None:
+    with api.client() as client:
+        r = client.post("/beat-requests", json={"content": "short", "duration_hours": 36})
+    assert r.status_code == 422
+    body = r.json()
+    assert set(body["errors"]) == {"content", "reference_track", "duration_hours"}
+    assert body["errors"]["reference_track"] == ["The reference track field is required."]
+    assert body["errors"]["content"] == ["The content field must be at least 10 characters."]
+    assert body["message"].startswith("The ")
+
+
+def test_bad_query_parameter_is_422(api: BeatPassMock) -> None:
+    with api.client() as client:
+        r = client.get("/tracks", params={"per_page": "lots"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == {"per_page": ["The per page field must be an integer."]}
+
+
+def test_unknown_id_is_404_in_the_error_format(api: BeatPassMock) -> None:
+    with api.client() as client:
+        r = client.get("/tracks/999999")
+        not_a_number = client.get("/tracks/abc")
+    assert r.status_code == 404
+    assert r.json() == {"message": "Track not found."}
+    assert not_a_number.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/admin/users"), ("PATCH", "/tracks/1"), ("GET", "/tracks/1/secret")],
+)
+def test_undocumented_endpoints_are_404_and_recorded(
+    api: BeatPassMock, method: str, path: str
+) -> None:
+    with api.client() as client:
+        r = client.request(method, path)
+    assert r.status_code == 404
+    assert "not a documented BeatPass API operation" in r.json()["message"]
+    assert (method, f"/api/v1{path}") in api.undocumented
+    assert "X-RateLimit-Limit" in r.headers
+
+
+def test_rate_limit_headers_count_down_and_429_after_the_limit(api: BeatPassMock) -> None:
+    limit = API.policies.categories["contact_info"].limit
+    with api.client() as client:
+        first = client.get("/users/2/contact-info")
+        assert first.headers["X-RateLimit-Limit"] == str(limit)
+        assert first.headers["X-RateLimit-Remaining"] == str(limit - 1)
+        assert int(first.headers["X-RateLimit-Reset"]) > api.clock.now()
+        for _ in range(limit - 1):
+            client.get("/users/2/contact-info")
+        limited = client.get("/users/2/contact-info")
+        assert limited.status_code == 429
+        assert limited.json() == {
+            "message": "Too Many Attempts.",
+            "retry_after": int(limited.headers["Retry-After"]),
+        }
+        assert limited.headers["X-RateLimit-Remaining"] == "0"
+        assert client.get("/tracks/1").status_code == 200  # other categories are unaffected
+        api.clock.advance(int(limited.headers["Retry-After"]))  # type: ignore[union-attr]
+        assert client.get("/users/2/contact-info").status_code == 200
+
+
+def test_rate_limits_can_be_switched_off() -> None:
+    api = BeatPassMock(rate_limits=False)
+    with api.client() as client:
+        statuses = {client.get("/users/2/contact-info").status_code for _ in range(40)}
+    assert statuses == {200}
+
+
+def test_injected_status_fault_uses_the_error_format(api: BeatPassMock) -> None:
+    api.inject(status=503, operations="tracks.show")
+    with api.client() as client:
+        r = client.get("/tracks/1")
+        other = client.get("/albums/1")
+    assert r.status_code == 503
+    assert r.json() == {"message": "Service Unavailable"}
+    assert other.status_code == 200
+
+
+def test_injected_timeout_and_connection_error_are_httpx_errors(api: BeatPassMock) -> None:
+    api.inject(timeout=True, operations="tracks.show", times=1)
+    api.inject(connect_error=True, operations="albums.show", times=1)
+    with api.client() as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.get("/tracks/1")
+        with pytest.raises(httpx.ConnectError):
+            client.get("/albums/1")
+        assert client.get("/tracks/1").status_code == 200  # times=1: it fired once
+
+
+def test_injected_latency_moves_the_manual_clock(api: BeatPassMock) -> None:
+    api.inject(latency=2.5, operations="tracks.show")
+    before = api.clock.now()
+    with api.client() as client:
+        assert client.get("/tracks/1").status_code == 200
+    assert api.clock.now() - before == pytest.approx(2.5)
+
+
+def test_fault_probability_is_seeded() -> None:
+    def run() -> list[int]:
+        api = BeatPassMock(seed=11, rate_limits=False)
+        api.inject(status=500, probability=0.3)
+        with api.client() as client:
+            return [client.get("/tracks/1").status_code for _ in range(60)]
+
+    first = run()
+    assert first == run()
+    assert 5 < first.count(500) < 35
+
+
+def test_same_seed_same_bytes() -> None:
+    def body(seed: int) -> bytes:
+        with BeatPassMock(seed=seed).client() as client:
+            return (
+                client.get("/tracks", params={"per_page": 50}).content
+                + client.get("/artists/3").content
+            )
+
+    assert body(5) == body(5)
+    assert body(5) != body(6)
+
+
+def test_dataset_is_large_and_consistent(api: BeatPassMock) -> None:
+    tracks = api.records("Track")
+    assert len(tracks) >= 120
+    artists = {a["id"] for a in api.records("Artist")}
+    albums = {a["id"]: a for a in api.records("Album")}
+    for track in tracks:
+        assert set(track["artists"]) <= artists
+        if track["album"] is not None:
+            assert track["id"] in albums[track["album"]]["tracks"]
+
+
+def test_pagination_walks_every_track_once(api: BeatPassMock) -> None:
+    seen: list[int] = []
+    with api.client() as client:
+        page, last = 1, None
+        while last is None or page <= last:
+            body = client.get("/tracks", params={"page": page, "per_page": 25}).json()["tracks"]
+            last = body["last_page"]
+            assert body["per_page"] == 25
+            seen.extend(t["id"] for t in body["data"])
+            page += 1
+    assert body["total"] == len(seen) == len(set(seen)) == len(api.records("Track"))
+
+
+def test_every_response_is_json_with_the_documented_error_body_on_errors(api: BeatPassMock) -> None:
+    with api.client() as client:
+        for r in (client.get("/tracks/0"), client.delete("/tracks/1"), client.get("/nope")):
+            body = json.loads(r.content)
+            assert isinstance(body["message"], str)
+            assert API.schemas.errors("common/error", body) == []

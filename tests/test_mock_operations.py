@@ -1,0 +1,71 @@
+"""Every documented operation answers through the mock, with a token and anonymously, and
+every body validates against the generated schema for its status and tier."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+import spec
+from contract_tests._requests import build
+from mockserver import BeatPassMock
+
+API = spec.load()
+OPERATIONS = sorted(API.operations)
+
+
+def mock_ids(mock: BeatPassMock):  # type: ignore[no-untyped-def]
+    def ids(resource: str, param: str) -> list[Any]:
+        records = [r for r in mock.records(resource) if not r.get("_hidden")]
+        fields = API.resources[resource].fields
+        key = (
+            param
+            if param in fields and param != "id" and param in ("uuid", "name", "slug")
+            else "id"
+        )
+        owned = [r for r in records if r.get("_owner", r.get("_user")) == 1]
+        return [r[key] for r in (owned or records)]
+
+    return ids
+
+
+def _validate(op_id: str, status: int, tier: str, response: Any) -> None:
+    op = API.operations[op_id]
+    assert status in op.responses, f"{op_id}: undocumented status {status}: {response.text[:300]}"
+    schema = API.schemas.response(op_id, status, tier)  # type: ignore[arg-type]
+    if schema is None:
+        assert response.headers["content-type"] == op.responses[status].content_type
+        return
+    name = f"operations/{op_id}/response.{status}.{tier}"
+    errors = API.schemas.errors(name, response.json())
+    assert not errors, f"{op_id} {status} ({tier}): {[e.message for e in errors][:3]}"
+
+
+@pytest.mark.parametrize("op_id", OPERATIONS)
+def test_operation_answers_with_a_token(op_id: str) -> None:
+    op = API.operations[op_id]
+    mock = BeatPassMock(seed=3)
+    request = build(op, mock_ids(mock), random.Random(op_id))
+    with mock.client() as client:
+        response = client.request(op.method, request.path, params=request.params, json=request.json)
+    tier = "token" if "token" in op.tiers else "public"
+    _validate(op_id, response.status_code, tier, response)
+    assert response.status_code < 500, response.text
+    assert "X-RateLimit-Limit" in response.headers
+
+
+@pytest.mark.parametrize("op_id", OPERATIONS)
+def test_operation_answers_anonymously(op_id: str) -> None:
+    op = API.operations[op_id]
+    mock = BeatPassMock(seed=3)
+    request = build(op, mock_ids(mock), random.Random(op_id))
+    with mock.client(anonymous=True) as client:
+        response = client.request(op.method, request.path, params=request.params, json=request.json)
+    if op.auth == "required":
+        assert response.status_code == 401
+        assert response.json() == {"message": "Unauthenticated."}
+        return
+    _validate(op_id, response.status_code, "public", response)
+    assert response.status_code < 500, response.text
