@@ -78,6 +78,20 @@ def cmd_drift(args: argparse.Namespace) -> int:
     return 1 if diffs else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mockserver import BeatPassMock, SystemClock, serve
+
+    tokens = tuple(args.token) or ("mock-token",)
+    api = BeatPassMock(
+        seed=args.seed,
+        tokens=tokens,
+        clock=SystemClock(),
+        rate_limits=not args.no_rate_limits,
+        spec=spec.load(args.spec),
+    )
+    return serve(api.served_handler, host=args.host, port=args.port, secrets=tokens)
+
+
 class CliError(ContractError):
     """A bad argument or an unreadable input file: reported in one line, exit status 2."""
 
@@ -105,13 +119,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the differences as JSON")
     p.set_defaults(func=cmd_drift)
 
-    for extra in _EXTRA_COMMANDS:
-        extra(sub)
+    p = sub.add_parser("serve", help="serve the mock over HTTP on loopback (a local sandbox)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    p.add_argument("--seed", type=int, default=0, help="dataset seed (same seed, same data)")
+    p.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="T",
+        help="a valid Bearer token (repeatable; default: mock-token)",
+    )
+    p.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="switch the documented rate limits off (for load and conformance tools)",
+    )
+    p.set_defaults(func=cmd_serve)
     return parser
-
-
-#: Later sub-commands (serve, verify) register themselves here.
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

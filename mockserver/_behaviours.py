@@ -151,16 +151,15 @@ def _overlay(call: Call, resource: str, record: Record) -> None:
             if all(f is not None for f in found):
                 record[key] = [f["id"] for f in found if f] if rel.many else ids[0]
             continue
-        if not call.store.spec.schemas.errors(
-            f"resources/{resource}.token",
-            {**_without_relations(call, resource, record), key: value},
-        ):
+        if _field_accepts(call, resource, key, value):
             record[key] = value
 
 
-def _without_relations(call: Call, resource: str, record: Record) -> Record:
-    relations = call.store.relations[resource]
-    return {k: v for k, v in record.items() if k not in relations and not k.startswith("_")}
+def _field_accepts(call: Call, resource: str, key: str, value: Any) -> bool:
+    """The value is valid for that (non-relation) field of the resource's token tier."""
+    name = f"resources/{resource}.token"
+    schemas = call.store.spec.schemas
+    return not any(e.path and e.path[0] == key for e in schemas.errors(name, {key: value}))
 
 
 def _check_owner(call: Call, record: Record) -> None:

@@ -22,12 +22,17 @@ from ._behaviours import (
 from ._store import Record
 
 MAX_SUBMISSIONS = 5
+ALLOWANCE_PERIOD = 30 * 86_400
 RENEWAL_WINDOW = 30 * 86_400
 PLATFORM_FEE_RATE = 0.15  # OpenAPI's example: 100 + 15 = 115
 
 
 def _tokens_used(call: Call) -> int:
-    return sum(n for (user, n) in call.store.edges["beat_request_tokens"] if user == call.user_id)
+    """Tokens the caller spent in the last 30 days (the allowance is monthly)."""
+    spent = call.store.edges["beat_request_tokens"]
+    return sum(
+        n for (user, n, at, _) in spent if user == call.user_id and call.now - at < ALLOWANCE_PERIOD
+    )
 
 
 def _spend(call: Call, hours: int, title: str) -> None:

@@ -27,6 +27,7 @@ from ._seed import MOCK_USER_ID, rebase, seed_store
 from ._store import Record, Store
 
 DEFAULT_TOKEN = "mock-token"
+SERVED_TIMEOUT = 30.0
 
 
 class BeatPassMock:
@@ -75,6 +76,19 @@ class BeatPassMock:
     def handler(self, request: httpx.Request) -> httpx.Response:
         """The pure core: one request in, one response out."""
         return self.core.handle(request)
+
+    def served_handler(self, request: httpx.Request) -> httpx.Response:
+        """The core for the HTTP sandbox, where a transport fault cannot be raised to the
+        client: an injected timeout holds the response for ``SERVED_TIMEOUT`` seconds (clients
+        with a shorter timeout see a real timeout) and then answers 504; an injected connection
+        error answers 503."""
+        try:
+            return self.handler(request)
+        except httpx.TimeoutException:
+            self.clock.sleep(SERVED_TIMEOUT)
+            return httpx.Response(504, json={"message": "Gateway Timeout"})
+        except httpx.NetworkError:
+            return httpx.Response(503, json={"message": "Service Unavailable"})
 
     @property
     def transport(self) -> httpx.MockTransport:

@@ -1,0 +1,128 @@
+"""The pytest plugin as a user meets it: a project that only installs beatpass-contract."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SIX_LINE_TEST = """
+def test_track(beatpass_client, beatpass_mock):
+    response = beatpass_client.get("/tracks/1")
+    assert response.status_code == 200
+    assert response.json()["track"]["id"] == 1
+    assert beatpass_mock.routes["tracks.show"].called
+"""
+
+
+def test_fixture_in_a_throwaway_project(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=SIX_LINE_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["beatpass-contract: target = offline mock (no network)"])
+
+
+def test_marker_configures_the_mock(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.beatpass_mock(seed=4, rate_limits=False, tokens=["t1"])
+        def test_configured(beatpass_mock, beatpass_client):
+            assert beatpass_mock.seed == 4
+            assert beatpass_client.headers["Authorization"] == "Bearer t1"
+            codes = {beatpass_client.get("/users/2/contact-info").status_code for _ in range(40)}
+            assert codes == {200}
+
+        @pytest.mark.beatpass_mock(faults=[{"status": 503, "operations": "tracks.show"}])
+        def test_fault(beatpass_client):
+            assert beatpass_client.get("/tracks/1").status_code == 503
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_marker_typo_is_an_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.beatpass_mock(sed=3)
+        def test_typo(beatpass_mock):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*beatpass_mock marker: unknown option(s) sed; expected *seed*"])
+
+
+def test_requests_to_other_hosts_fail_loudly(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx, pytest
+        from respx.models import AllMockedAssertionError
+
+        def test_other_host(beatpass_mock):
+            with pytest.raises(AllMockedAssertionError) as info:
+                httpx.get("https://example.com/api")
+            assert "example.com" in str(info.value)
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_async_clients_work(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, httpx
+
+        def test_async(beatpass_mock):
+            async def fetch():
+                async with httpx.AsyncClient(base_url=str(beatpass_mock.base_url),
+                                             headers=beatpass_mock.auth_headers()) as client:
+                    return await client.get("/albums/1")
+            response = asyncio.run(fetch())
+            assert response.status_code == 200
+            assert "plays" in response.json()["album"]
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_captured_side_effects(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_message_is_captured_not_sent(beatpass_client, beatpass_mock):
+            r = beatpass_client.post("/messaging/conversations/start",
+                                     json={"user_id": 5, "message_text": "hello there"})
+            assert r.status_code == 201
+            sent = [(m["to_user_id"], m["text"]) for m in beatpass_mock.outbox]
+            assert sent == [(5, "hello there")]
+
+        def test_purchase_is_recorded_as_a_charge(beatpass_client, beatpass_mock):
+            track = next(t for t in beatpass_mock.records("Track")
+                         if 1 not in t["artists"] and t["exclusive_status"] != "sold")
+            r = beatpass_client.post(f"/tracks/{track['id']}/purchase/initiate")
+            assert r.status_code == 200
+            assert beatpass_mock.charges[0]["track_id"] == track["id"]
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_safe_under_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_each_worker_has_its_own_mock(beatpass_client, beatpass_mock, n):
+            created = beatpass_client.post("/playlists", json={"name": f"p{n}"})
+            assert created.status_code == 200
+            mine = [p for p in beatpass_mock.records("Playlist") if p["name"] == f"p{n}"]
+            assert len(mine) == 1
+        """
+    )
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=8)
