@@ -92,6 +92,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(api.served_handler, host=args.host, port=args.port, secrets=tokens)
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Run the contract suite shipped in the package, in a fresh interpreter, isolated from
+    the caller's own pytest configuration."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="beatpass-verify-") as tmp:
+        ini = Path(tmp) / "pytest.ini"
+        ini.write_text(
+            "[pytest]\naddopts = --strict-markers\nfilterwarnings =\n    error\n", encoding="utf-8"
+        )
+        coverage = args.coverage or str(Path(tmp) / "coverage.json")
+        argv = [
+            "--pyargs",
+            "contract_tests.suite",
+            "-c",
+            str(ini),
+            "--rootdir",
+            tmp,
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--beatpass-coverage={coverage}",
+            f"--beatpass-profile={args.profile}",
+        ]
+        if args.workers and importlib.util.find_spec("xdist") is not None:
+            argv += ["-n", str(args.workers)]
+        if args.k:
+            argv += ["-k", args.k]
+        status = subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=tmp)
+        if Path(coverage).exists():
+            report = json.loads(Path(coverage).read_text(encoding="utf-8"))
+            failures = sum(report["failures"].values())
+            print(
+                f"verify: {report['operations_exercised']}/{report['operations_total']} operations "
+                f"exercised, {sum(report['checks'].values())} checks run, {failures} failed"
+                + "".join(f"; {name}: {n}" for name, n in report["failures"].items())
+            )
+    return 0 if status == 0 else 1
+
+
 class CliError(ContractError):
     """A bad argument or an unreadable input file: reported in one line, exit status 2."""
 
@@ -136,6 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="switch the documented rate limits off (for load and conformance tools)",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "verify", help="run the contract suite (offline against the mock by default)"
+    )
+    p.add_argument(
+        "--profile", default="ci", choices=("ci", "dev", "live"), help="Hypothesis profile"
+    )
+    p.add_argument(
+        "--workers", type=int, default=2, help="pytest-xdist workers when installed (0: none)"
+    )
+    p.add_argument("--coverage", metavar="FILE", help="write endpoint and status coverage as JSON")
+    p.add_argument("-k", metavar="EXPR", help="only tests matching this pytest -k expression")
+    p.set_defaults(func=cmd_verify)
     return parser
 
 

@@ -11,6 +11,7 @@ it, and an unknown keyword is an error, not a silent default.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -18,7 +19,13 @@ from typing import Any
 import httpx
 import pytest
 
+import spec
 from mockserver import BeatPassMock
+
+from ._coverage import Recorder, pop, push
+from ._profiles import ENV, PROFILES, activate, active
+from ._session import Session
+from ._target import MockTarget, Target
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,29 @@ class MockOptions:
         return cls(**kwargs)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("beatpass", "BeatPass contract suite")
+    group.addoption(
+        "--beatpass-profile",
+        choices=sorted(PROFILES),
+        default=None,
+        help=f"Hypothesis profile of the contract suite (default: ${ENV} or ci; live runs: live)",
+    )
+    group.addoption(
+        "--beatpass-coverage",
+        metavar="FILE",
+        default=None,
+        help="write the endpoint and status coverage of the run as JSON",
+    )
+    group.addoption(
+        "--beatpass-seed", type=int, default=0, help="seed of the offline mock's dataset"
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    profile = config.getoption("--beatpass-profile", None)
+    if profile:
+        activate(profile)
     config.addinivalue_line(
         "markers",
         "beatpass_mock(seed=0, tokens=('mock-token',), rate_limits=True, faults=()): "
@@ -61,10 +90,71 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "beatpass_writes: the test sends writes (skipped in live runs)"
     )
+    config.addinivalue_line(
+        "markers", "beatpass_offline_only: sends many requests on purpose (skipped in live runs)"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return "beatpass-contract: target = offline mock (no network)"
+    return f"beatpass-contract: target = offline mock (no network); profile = {active()}"
+
+
+@pytest.fixture
+def beatpass_target(request: pytest.FixtureRequest) -> Target:
+    """Where the contract suite sends requests: a fresh offline mock (rate limits off, so
+    properties exercise the operations; the rate-limit properties build their own)."""
+    seed = request.config.getoption("--beatpass-seed", 0) or 0
+    return MockTarget(BeatPassMock(seed=seed, rate_limits=False))
+
+
+@pytest.fixture
+def beatpass_session(beatpass_target: Target) -> Iterator[Session]:
+    """A :class:`Session` (keep-alive clients with and without a token) on the target."""
+    with Session(beatpass_target) as session:
+        yield session
+
+
+RECORDER_KEY = pytest.StashKey[Recorder]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[RECORDER_KEY] = push()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    recorder = config.stash.get(RECORDER_KEY, None)
+    if recorder is not None:
+        pop(recorder)
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Controller side of pytest-xdist: merge a worker's coverage."""
+    data = getattr(node, "workeroutput", {}).get("beatpass_coverage")
+    recorder = node.config.stash.get(RECORDER_KEY, None)
+    if data and recorder is not None:
+        recorder.merge(json.loads(data))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    recorder = session.config.stash.get(RECORDER_KEY, None)
+    if workeroutput is not None and recorder is not None:  # an xdist worker: report upwards
+        workeroutput["beatpass_coverage"] = json.dumps(recorder.as_dict())
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    recorder = config.stash.get(RECORDER_KEY, None)
+    worker = getattr(config, "workeroutput", None) is not None
+    if worker or recorder is None or not recorder.requests:
+        return
+    api = spec.load()
+    terminalreporter.section("beatpass contract coverage")
+    for line in recorder.summary_lines(api):
+        terminalreporter.write_line(line)
+    path = config.getoption("--beatpass-coverage", None)
+    if path:
+        recorder.write_json(api, path)
+        terminalreporter.write_line(f"coverage written to {path}")
 
 
 @pytest.fixture

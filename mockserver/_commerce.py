@@ -20,6 +20,7 @@ from ._behaviours import (
     owned_list,
 )
 from ._store import Record
+from ._validation import RequestError
 
 MAX_SUBMISSIONS = 5
 ALLOWANCE_PERIOD = 30 * 86_400
@@ -39,9 +40,14 @@ def _spend(call: Call, hours: int, title: str) -> None:
     cost = TOKENS_BY_DURATION[hours]
     left = BEAT_REQUEST_TOKENS - _tokens_used(call)
     if left < cost:
-        raise call.fail(
-            429, "No tokens remaining." if left <= 0 else f"{title}: {cost} needed, {left} left."
-        )
+        spent = [
+            at
+            for (user, _, at, _) in call.store.edges["beat_request_tokens"]
+            if user == call.user_id
+        ]
+        wait = int(min(spent, default=call.now) + ALLOWANCE_PERIOD - call.now) if spent else 0
+        message = "No tokens remaining." if left <= 0 else f"{title}: {cost} needed, {left} left."
+        raise RequestError(429, message, retry_after=max(wait, 0))
     call.store.edges["beat_request_tokens"].add(
         (call.user_id, cost, call.now, len(call.store.edges["beat_request_tokens"]))
     )

@@ -137,7 +137,10 @@ class MockCore:
                 if status == exc.status or exc.status != 403
                 else {"message": "Not found."}
             )
-            return _json(status, body, decision), op
+            response = _json(status, body, decision)
+            if status == 429:
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response, op
 
     # -- layers -------------------------------------------------------------------------------
 

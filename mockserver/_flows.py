@@ -12,6 +12,7 @@ from typing import Any
 
 from ._behaviours import FORBIDDEN, Call, behaviour
 from ._store import Record
+from ._validation import RequestError
 
 MAX_EDITORS = 10
 INVITE_SECONDS = 7 * 86_400
@@ -103,7 +104,7 @@ def _invite(call: Call) -> int:
     if user_id in invites or user_id in playlist.get("_editors", []):
         raise call.fail(409, "Already invited.")
     if len(playlist.get("_editors", [])) + len(invites) >= MAX_EDITORS:
-        raise call.fail(429, "Max editors reached.")
+        raise RequestError(429, "Max editors reached.", retry_after=0)
     invites[user_id] = call.now
     call.store.touch()
     return call.success

@@ -104,7 +104,7 @@ class Store:
         table = self.records[resource]
         if key in table:
             return table[key]
-        if isinstance(key, str) and key.isdigit():
+        if isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 18:
             return table.get(int(key))
         return None
 

@@ -15,25 +15,34 @@ from typing import Any
 from spec import Operation, Parameter, Schemas
 
 MAX_BODY = 1_000_000
-_INT_RE = re.compile(r"^-?\d{1,18}$")
-_NUM_RE = re.compile(r"^-?\d{1,18}(\.\d+)?$")
+_INT_RE = re.compile(r"^-?[0-9]{1,18}$")  # ASCII digits only: "²" is no id
+_NUM_RE = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$")
 
 
 class RequestError(Exception):
     """The request cannot be served as sent; carries the status and the documented body."""
 
     def __init__(
-        self, status: int, message: str, errors: Mapping[str, list[str]] | None = None
+        self,
+        status: int,
+        message: str,
+        errors: Mapping[str, list[str]] | None = None,
+        *,
+        retry_after: int = 0,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = dict(errors) if errors else None
+        self.retry_after = retry_after
+        """For a 429 (a quota): seconds until it resets, sent in the body and as Retry-After."""
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"message": self.message}
         if self.errors:
             out["errors"] = self.errors
+        if self.status == 429:
+            out["retry_after"] = self.retry_after
         return out
 
 

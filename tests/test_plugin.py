@@ -19,7 +19,9 @@ def test_fixture_in_a_throwaway_project(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user=SIX_LINE_TEST)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["beatpass-contract: target = offline mock (no network)"])
+    result.stdout.fnmatch_lines(
+        ["beatpass-contract: target = offline mock (no network); profile = ci"]
+    )
 
 
 def test_marker_configures_the_mock(pytester: pytest.Pytester) -> None:

@@ -1,0 +1,357 @@
+"""Checks: small registered functions with phrase names, one defect each.
+
+A check takes the :class:`CheckContext` and an :class:`Exchange` and raises the failure named
+after the defect, or returns. The registry is keyed by name and refuses duplicates, so a
+report's "failures by check" is unambiguous.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from spec import Spec, Tier
+
+from . import _failures as f
+from ._exchange import Exchange
+
+Check = Callable[["CheckContext", Exchange], None]
+CHECKS: dict[str, Check] = {}
+RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+def check(func: Check) -> Check:
+    name = func.__name__
+    if name in CHECKS:
+        raise ValueError(f"a check named {name!r} is already registered")
+    CHECKS[name] = func
+    return func
+
+
+@dataclass
+class CheckContext:
+    spec: Spec
+
+
+def _fail(
+    kind: type[f.CheckFailure], name: str, ex: Exchange, expected: str, observed: str
+) -> f.CheckFailure:
+    return kind(
+        name, f"{ex.op.id} ({ex.op.method} {ex.op.path})", ex.describe(), expected, observed
+    )
+
+
+# -- a walker over schema fragments and bodies --------------------------------------------------
+
+
+def resources_in(frag: Any, value: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every (resource name, object) a body holds where its spec fragment says a resource is."""
+    if not isinstance(frag, Mapping):
+        return
+    if "resource" in frag:
+        if isinstance(value, Mapping):
+            yield frag["resource"], value
+        return
+    if "page_of" in frag:
+        if isinstance(value, Mapping) and isinstance(value.get("data"), list):
+            for item in value["data"]:
+                yield from resources_in(frag["page_of"], item)
+        return
+    for branch in frag.get("anyOf", ()):
+        yield from resources_in(branch, value)
+    if isinstance(value, Mapping):
+        for key, sub in frag.get("properties", {}).items():
+            if key in value:
+                yield from resources_in(sub, value[key])
+    elif isinstance(value, list) and isinstance(frag.get("items"), Mapping):
+        for item in value:
+            yield from resources_in(frag["items"], item)
+
+
+def pages_in(frag: Any, value: Any) -> Iterator[Mapping[str, Any]]:
+    """Every pagination envelope in a body."""
+    if not isinstance(frag, Mapping):
+        return
+    if "page_of" in frag:
+        if isinstance(value, Mapping):
+            yield value
+        return
+    for branch in frag.get("anyOf", ()):
+        yield from pages_in(branch, value)
+    if isinstance(value, Mapping):
+        for key, sub in frag.get("properties", {}).items():
+            if key in value:
+                yield from pages_in(sub, value[key])
+
+
+def _nested(
+    spec: Spec, resource: str, obj: Mapping[str, Any]
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """A resource object and the resources embedded in it (artists of a track, ...)."""
+    yield resource, obj
+    for name, fld in spec.resources[resource].fields.items():
+        if name in obj:
+            for inner, value in resources_in(fld.schema, obj[name]):
+                yield from _nested(spec, inner, value)
+
+
+# -- the checks -------------------------------------------------------------------------------
+
+
+@check
+def status_code_conformance(ctx: CheckContext, ex: Exchange) -> None:
+    if ex.status not in ex.op.responses:
+        documented = ", ".join(map(str, ex.op.statuses))
+        raise _fail(
+            f.UndocumentedStatus,
+            "status_code_conformance",
+            ex,
+            f"one of {documented}",
+            ex.excerpt(),
+        )
+
+
+@check
+def no_server_error(ctx: CheckContext, ex: Exchange) -> None:
+    if ex.status >= 500:
+        raise _fail(
+            f.ServerError,
+            "no_server_error",
+            ex,
+            "a non-5xx answer to a valid request",
+            ex.excerpt(),
+        )
+
+
+@check
+def content_type_conformance(ctx: CheckContext, ex: Exchange) -> None:
+    response = ex.op.responses.get(ex.status)
+    expected = (
+        response.content_type if response is not None and ex.status < 400 else "application/json"
+    )
+    got = ex.response.headers.get("content-type", "").split(";")[0].strip()
+    if expected == "application/json":
+        if got != "application/json" or ex.body is None:
+            raise _fail(
+                f.NotJson,
+                "content_type_conformance",
+                ex,
+                "application/json with a JSON body",
+                f"{got!r}: {ex.excerpt(120)}",
+            )
+    elif not got or got.split("/")[0] != expected.split("/")[0]:
+        raise _fail(f.NotJson, "content_type_conformance", ex, expected, repr(got))
+
+
+@check
+def response_schema_conformance(ctx: CheckContext, ex: Exchange) -> None:
+    name = f"operations/{ex.op.id}/response.{ex.status}.{ex.tier}"
+    if (
+        ex.status not in ex.op.responses
+        or name not in ctx.spec.schemas.documents
+        or ex.body is None
+    ):
+        return
+    errors = ctx.spec.schemas.errors(name, ex.body)
+    if errors:
+        shown = "; ".join(
+            f"/{'/'.join(map(str, e.absolute_path))}: {e.message[:160]}" for e in errors[:3]
+        )
+        raise _fail(
+            f.SchemaViolation,
+            "response_schema_conformance",
+            ex,
+            f"a body valid against {name}",
+            shown,
+        )
+
+
+@check
+def rate_limit_headers_present(ctx: CheckContext, ex: Exchange) -> None:
+    values = {}
+    for header in RATE_HEADERS:
+        raw = ex.response.headers.get(header)
+        if raw is None or not raw.strip().isdigit():
+            raise _fail(
+                f.MissingRateLimitHeaders,
+                "rate_limit_headers_present",
+                ex,
+                f"{header}: <integer>",
+                repr(raw),
+            )
+        values[header] = int(raw)
+    limit, remaining, reset = (values[h] for h in RATE_HEADERS)
+    if remaining > limit:
+        raise _fail(
+            f.MissingRateLimitHeaders,
+            "rate_limit_headers_present",
+            ex,
+            "Remaining <= Limit",
+            f"{remaining} > {limit}",
+        )
+    if reset < math.floor(ex.now) - 1:
+        raise _fail(
+            f.MissingRateLimitHeaders,
+            "rate_limit_headers_present",
+            ex,
+            f"Reset in the future (now {ex.now:.0f})",
+            str(reset),
+        )
+
+
+def _success_resources(ctx: CheckContext, ex: Exchange) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    response = ex.op.responses.get(ex.status)
+    if response is None or response.schema is None or ex.status >= 400 or ex.body is None:
+        return
+    for resource, obj in resources_in(response.schema, ex.body):
+        yield from _nested(ctx.spec, resource, obj)
+
+
+@check
+def public_tier_minimality(ctx: CheckContext, ex: Exchange) -> None:
+    if ex.tier != "public":
+        return
+    for resource, obj in _success_resources(ctx, ex):
+        res = ctx.spec.resources[resource]
+        leaked = sorted((set(res.token_fields) | set(res.hidden)) & set(obj))
+        if leaked:
+            raise _fail(
+                f.TokenFieldLeaked,
+                "public_tier_minimality",
+                ex,
+                f"{resource} with public fields only",
+                f"{resource} carries {', '.join(leaked)}",
+            )
+
+
+@check
+def token_tier_richness(ctx: CheckContext, ex: Exchange) -> None:
+    if ex.tier != "token":
+        return
+    for resource, obj in _success_resources(ctx, ex):
+        res = ctx.spec.resources[resource]
+        missing = sorted(n for n in res.token_fields if res.fields[n].required and n not in obj)
+        if missing:
+            raise _fail(
+                f.RichFieldsMissing,
+                "token_tier_richness",
+                ex,
+                f"{resource} with its token-tier fields",
+                f"missing {', '.join(missing)}",
+            )
+
+
+@check
+def error_body_format(ctx: CheckContext, ex: Exchange) -> None:
+    if ex.status < 400:
+        return
+    name = "common/too_many_attempts" if ex.status == 429 else "common/error"
+    errors = ctx.spec.schemas.errors(name, ex.body) if ex.body is not None else ["not JSON"]
+    if errors:
+        raise _fail(
+            f.MalformedErrorBody,
+            "error_body_format",
+            ex,
+            "{message, errors?: {field: [..]}}"
+            if ex.status != 429
+            else "{message: 'Too Many Attempts.', retry_after}",
+            ex.excerpt(),
+        )
+
+
+@check
+def retry_after_on_429(ctx: CheckContext, ex: Exchange) -> None:
+    if ex.status != 429:
+        return
+    raw = ex.response.headers.get("Retry-After", "")
+    if not raw.strip().isdigit():
+        raise _fail(
+            f.MissingRetryAfter,
+            "retry_after_on_429",
+            ex,
+            "Retry-After: <seconds>",
+            repr(raw or None),
+        )
+
+
+@check
+def pagination_consistency(ctx: CheckContext, ex: Exchange) -> None:
+    response = ex.op.responses.get(ex.status)
+    if response is None or response.schema is None or ex.status >= 400 or ex.body is None:
+        return
+    for page in pages_in(response.schema, ex.body):
+        problem = page_problem(page)
+        if problem:
+            raise _fail(
+                f.InconsistentPagination,
+                "pagination_consistency",
+                ex,
+                "total, last_page, per_page, from and to agree",
+                problem,
+            )
+
+
+def page_problem(page: Mapping[str, Any]) -> str:
+    """What is inconsistent in one pagination envelope ('' when nothing is)."""
+    try:
+        total, per, current, last = (
+            int(page[k]) for k in ("total", "per_page", "current_page", "last_page")
+        )
+        data = list(page["data"])
+    except (KeyError, TypeError, ValueError):
+        return f"envelope fields missing or not integers: {sorted(page)}"
+    if per < 1 or current < 1 or total < 0:
+        return f"per_page={per}, current_page={current}, total={total}"
+    if last != max(1, math.ceil(total / per)):
+        return f"last_page={last} but total={total}, per_page={per}"
+    expected = max(0, min(per, total - (current - 1) * per))
+    if len(data) != expected:
+        return (
+            f"page {current} holds {len(data)} items; total={total}, per_page={per} say {expected}"
+        )
+    first, to = page.get("from"), page.get("to")
+    if data and (first != (current - 1) * per + 1 or to != (current - 1) * per + len(data)):
+        return f"from={first}, to={to} for page {current} of {len(data)} items"
+    if not data and (first is not None or to is not None) and "from" in page:
+        return f"from={first}, to={to} on an empty page"
+    return ""
+
+
+#: Checks applied to every answer of a valid request, the specific ones first so that the
+#: failure raised names the defect (the schema check, last, catches whatever else is wrong).
+DEFAULT_CHECKS = (
+    "status_code_conformance",
+    "no_server_error",
+    "content_type_conformance",
+    "error_body_format",
+    "retry_after_on_429",
+    "rate_limit_headers_present",
+    "public_tier_minimality",
+    "token_tier_richness",
+    "pagination_consistency",
+    "response_schema_conformance",
+)
+
+
+def run_checks(
+    ctx: CheckContext, ex: Exchange, names: tuple[str, ...] = DEFAULT_CHECKS
+) -> list[f.CheckFailure]:
+    """Apply checks; return every failure (empty when the answer keeps the contract)."""
+    from ._coverage import current
+
+    recorder = current()
+    failures = []
+    for name in names:
+        try:
+            CHECKS[name](ctx, ex)
+        except f.CheckFailure as failure:
+            failures.append(failure)
+        recorder.check(name, failed=bool(failures and failures[-1].check == name))
+    recorder.exchange(ex.op.id, ex.status)
+    return failures
+
+
+def tier_name(tier: Tier) -> str:
+    return "anonymous" if tier == "public" else "token"

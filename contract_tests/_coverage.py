@@ -1,0 +1,128 @@
+"""What a run exercised: operations, statuses per operation, checks run, failures by check.
+
+The plugin opens a recorder per pytest session (a stack, so a pytest run inside a test, as
+pytester does, counts apart from the outer one); under pytest-xdist each worker sends its totals
+to the controller (``workeroutput``), which merges them for the summary and the JSON file.
+Outside any session, checks record into a throwaway recorder.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter, defaultdict
+from typing import Any
+
+from spec import Spec
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.statuses: dict[str, Counter[int]] = defaultdict(Counter)
+        self.checks: Counter[str] = Counter()
+        self.failures: Counter[str] = Counter()
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def exchange(self, op_id: str, status: int) -> None:
+        with self._lock:
+            self.statuses[op_id][status] += 1
+            self.requests += 1
+
+    def check(self, name: str, *, failed: bool) -> None:
+        with self._lock:
+            self.checks[name] += 1
+            if failed:
+                self.failures[name] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "statuses": {
+                op: {str(s): n for s, n in sorted(c.items())}
+                for op, c in sorted(self.statuses.items())
+            },
+            "checks": dict(sorted(self.checks.items())),
+            "failures": dict(sorted(self.failures.items())),
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        with self._lock:
+            self.requests += data.get("requests", 0)
+            for op, counts in data.get("statuses", {}).items():
+                for status, n in counts.items():
+                    self.statuses[op][int(status)] += n
+            self.checks.update(data.get("checks", {}))
+            self.failures.update(data.get("failures", {}))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.statuses.clear()
+            self.checks.clear()
+            self.failures.clear()
+            self.requests = 0
+
+    def report(self, spec: Spec) -> dict[str, Any]:
+        """Coverage against the spec: which operations and documented statuses were seen."""
+        ops = spec.operations
+        seen = {op for op in self.statuses if op in ops}
+        documented = {
+            op_id: {s for s, r in op.responses.items() if not r.shared} for op_id, op in ops.items()
+        }
+        exercised = {op: set(c) & documented[op] for op, c in self.statuses.items() if op in ops}
+        return {
+            **self.as_dict(),
+            "operations_total": len(ops),
+            "operations_exercised": len(seen),
+            "operations_missing": sorted(set(ops) - seen),
+            "documented_statuses_total": sum(len(s) for s in documented.values()),
+            "documented_statuses_exercised": sum(len(s) for s in exercised.values()),
+            "statuses_not_exercised": {
+                op: sorted(documented[op] - exercised.get(op, set()))
+                for op in sorted(ops)
+                if documented[op] - exercised.get(op, set())
+            },
+        }
+
+    def summary_lines(self, spec: Spec) -> list[str]:
+        report = self.report(spec)
+        ops = f"{report['operations_exercised']}/{report['operations_total']}"
+        statuses = (
+            f"{report['documented_statuses_exercised']}/{report['documented_statuses_total']}"
+        )
+        checks, failures = sum(self.checks.values()), sum(self.failures.values())
+        lines = [
+            f"operations exercised: {ops}; operation-specific statuses seen: {statuses}; "
+            f"requests: {report['requests']}",
+            f"checks run: {checks} ({len(self.checks)} kinds); failures: {failures}",
+        ]
+        for name, n in sorted(self.failures.items()):
+            lines.append(f"  {name}: {n} failed of {self.checks[name]}")
+        missing = report["operations_missing"]
+        if missing:
+            shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+            lines.append(f"operations not exercised ({len(missing)}): {shown}")
+        return lines
+
+    def write_json(self, spec: Spec, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(self.report(spec), out, indent=2)
+            out.write("\n")
+
+
+_STACK: list[Recorder] = [Recorder()]
+
+
+def current() -> Recorder:
+    return _STACK[-1]
+
+
+def push() -> Recorder:
+    recorder = Recorder()
+    _STACK.append(recorder)
+    return recorder
+
+
+def pop(recorder: Recorder) -> None:
+    if len(_STACK) > 1 and _STACK[-1] is recorder:
+        _STACK.pop()

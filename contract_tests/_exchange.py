@@ -1,0 +1,59 @@
+"""One request sent to a target and the response it got, with the context checks need."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from mockserver._redact import redact
+from spec import Operation, Tier
+
+_MISSING = object()
+
+
+@dataclass
+class Exchange:
+    op: Operation
+    tier: Tier
+    """The tier the caller was in: ``public`` without a token, ``token`` with a valid one."""
+    request: httpx.Request
+    response: httpx.Response
+    now: float
+    """The target's clock when the response arrived (for ``X-RateLimit-Reset``)."""
+    secrets: tuple[str, ...] = ()
+    _body: Any = field(default=_MISSING, repr=False)
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def body(self) -> Any:
+        """The parsed JSON body, or None when it is not JSON."""
+        if self._body is _MISSING:
+            try:
+                self._body = json.loads(self.response.content)
+            except (ValueError, UnicodeDecodeError):
+                self._body = None
+        return self._body
+
+    def describe(self) -> str:
+        """The request as a bug report shows it: method, URL, whether a token was sent; never
+        the token itself."""
+        auth = self.request.headers.get("authorization")
+        who = (
+            "with a token"
+            if auth and self.tier == "token"
+            else ("with a bad token" if auth else "anonymous")
+        )
+        text = f"{self.request.method} {self.request.url} ({who})"
+        if self.request.content:
+            text += f" body={self.request.content[:300].decode('utf-8', 'replace')}"
+        return redact(text, self.secrets)
+
+    def excerpt(self, limit: int = 300) -> str:
+        text = self.response.content[:limit].decode("utf-8", "replace")
+        return redact(f"{self.status} {text}", self.secrets)

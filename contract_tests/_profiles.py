@@ -1,0 +1,51 @@
+"""Hypothesis profiles for the contract suite, chosen once per run.
+
+``ci``: derandomised and bounded (the whole offline suite well under 5 minutes on 2 cores);
+``dev``: more examples, random, for exploring; ``live``: a couple of examples per operation and
+no shrinking, because every example against production is a real request.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, settings
+
+_COMMON: dict[str, Any] = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+}
+PROFILES: dict[str, dict[str, Any]] = {
+    "ci": {**_COMMON, "max_examples": 8, "derandomize": True},
+    "dev": {**_COMMON, "max_examples": 40},
+    "live": {
+        **_COMMON,
+        "max_examples": 2,
+        "derandomize": True,
+        "phases": [Phase.explicit, Phase.generate],
+    },
+}
+ENV = "BEATPASS_PROFILE"
+_active = [os.environ.get(ENV, "ci") if os.environ.get(ENV) in PROFILES else "ci"]
+
+
+def activate(name: str) -> None:
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    _active[0] = name
+
+
+def active() -> str:
+    return _active[0]
+
+
+def suite_settings(**overrides: Any) -> settings:
+    """The active profile as a ``@settings`` decorator (overrides win)."""
+    return settings(**{**PROFILES[_active[0]], **overrides})

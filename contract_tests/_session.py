@@ -1,0 +1,71 @@
+"""Send drafted requests to a target and check the answers."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import httpx
+
+from spec import Operation, Tier
+
+from ._checks import DEFAULT_CHECKS, CheckContext, run_checks
+from ._exchange import Exchange
+from ._strategies import Draft, RequestStrategies
+from ._target import Target
+
+
+class Session:
+    """Two keep-alive clients on one target (with the token, and anonymous)."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.spec = target.spec
+        self.ctx = CheckContext(target.spec)
+        self.strategies = RequestStrategies(target.spec, target)
+        self._clients: dict[str, httpx.Client] = {}
+
+    def client(self, tier: Tier) -> httpx.Client:
+        if tier not in self._clients:
+            self._clients[tier] = self.target.client(anonymous=tier == "public")
+        return self._clients[tier]
+
+    def send(self, draft: Draft, tier: Tier, *, token: str | None = None) -> Exchange:
+        """Send ``draft`` as a caller of ``tier`` (or with an explicit, possibly bad, token)."""
+        if token is not None:
+            with self.target.client(token=token) as client:
+                response = client.request(draft.op.method, draft.path, **draft.send_kwargs())
+        else:
+            response = self.client(tier).request(draft.op.method, draft.path, **draft.send_kwargs())
+        return Exchange(
+            draft.op, tier, response.request, response, self.target.now(), self.target.secrets
+        )
+
+    def check(self, ex: Exchange, names: tuple[str, ...] = DEFAULT_CHECKS) -> None:
+        """Apply the checks; raise the first failure (all are recorded)."""
+        failures = run_checks(self.ctx, ex, names)
+        if failures:
+            raise failures[0]
+
+    def exercise(self, draft: Draft, tier: Tier) -> Exchange:
+        ex = self.send(draft, tier)
+        self.check(ex)
+        return ex
+
+    def operation(self, op_id: str) -> Operation:
+        return self.spec.operations[op_id]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

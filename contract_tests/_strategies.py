@@ -1,0 +1,211 @@
+"""Hypothesis strategies for whole requests of an operation, valid and invalid.
+
+Built from the compiled schemas (``spec._strategies`` draws values for exactly our subset) and
+from what the target holds: a path id is drawn from the target's own records, so a valid
+request mostly reaches a real record. Strategies are built once per operation and target.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+
+from spec import Operation, Spec
+from spec._strategies import StrategyBuilder
+
+from ._requests import _ID_FIELDS
+from ._target import Target
+
+
+@dataclass
+class Draft:
+    """A request as drawn: path, query and body, ready for ``httpx.Client.request``."""
+
+    op: Operation
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+    json_body: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    mutation: str = ""
+    """For an invalid request: what was broken (and so which status must answer)."""
+
+    def send_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"params": self.params, "headers": self.headers}
+        if self.content is not None:
+            kwargs["content"] = self.content
+        elif self.json_body is not None:
+            kwargs["json"] = self.json_body
+        return kwargs
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    return str(value)
+
+
+class RequestStrategies:
+    def __init__(self, spec: Spec, target: Target) -> None:
+        self.spec = spec
+        self.target = target
+        self.builder = StrategyBuilder(spec.schemas)
+        self._valid: dict[str, st.SearchStrategy[Draft]] = {}
+
+    def _schema(self, op: Operation, part: str) -> dict[str, Any]:
+        return self.spec.schemas.documents.get(f"operations/{op.id}/{part}", {})
+
+    def _path(self, op: Operation) -> st.SearchStrategy[str]:
+        parts: dict[str, st.SearchStrategy[Any]] = {}
+        schema = self._schema(op, "path")
+        for p in op.path_params:
+            pool = self.target.ids(p.resource, p.name) if p.resource else []
+            if pool:
+                parts[p.name] = st.sampled_from(pool)
+            else:
+                parts[p.name] = self.builder.build(schema["properties"][p.name], schema["$id"], 1)
+
+        def fill(values: dict[str, Any]) -> str:
+            path = op.path
+            for name, value in values.items():
+                path = path.replace("{" + name + "}", _text(value))
+            return path
+
+        return st.fixed_dictionaries(parts).map(fill)
+
+    def _query(self, op: Operation) -> st.SearchStrategy[dict[str, str]]:
+        schema = self._schema(op, "query")
+        if not schema:
+            return st.just({})
+        required = set(schema.get("required", ()))
+        props = schema["properties"]
+        fixed = {
+            n: self.builder.build(s, schema["$id"], 1) for n, s in props.items() if n in required
+        }
+        optional = {
+            n: self.builder.build(s, schema["$id"], 1)
+            for n, s in props.items()
+            if n not in required
+        }
+        return st.fixed_dictionaries(fixed, optional=optional).map(
+            lambda d: {k: _text(v) for k, v in d.items()}
+        )
+
+    def _body(self, op: Operation) -> st.SearchStrategy[Any]:
+        if op.body is None:
+            return st.none()
+        body = self.builder.named(f"operations/{op.id}/body")
+        id_fields = {
+            k: self.target.ids(r, "id")
+            for k, r in _ID_FIELDS.items()
+            if k in op.body.schema.get("properties", {})
+        }
+        if not id_fields:
+            return body
+        return st.tuples(
+            body, st.fixed_dictionaries({k: st.sampled_from(v) for k, v in id_fields.items() if v})
+        ).map(
+            lambda pair: (
+                {**pair[0], **{k: v for k, v in pair[1].items() if k in pair[0]}}
+                if isinstance(pair[0], dict)
+                else pair[0]
+            )
+        )
+
+    def valid(self, op: Operation) -> st.SearchStrategy[Draft]:
+        """Requests that keep every documented constraint of the operation."""
+        if op.id not in self._valid:
+            self._valid[op.id] = st.builds(
+                lambda path, params, body: Draft(op, path, params, body),
+                self._path(op),
+                self._query(op),
+                self._body(op),
+            )
+        return self._valid[op.id]
+
+    def invalid(self, op: Operation) -> st.SearchStrategy[Draft] | None:
+        """Requests that break one documented constraint, or None when nothing can be broken
+        in a way the operation documents a status for."""
+        options: list[st.SearchStrategy[Draft]] = []
+        valid = self.valid(op)
+        if op.body is not None and 400 in op.responses:
+            options.append(
+                valid.map(
+                    lambda d: _replace(
+                        d,
+                        content=b'{"broken": ',
+                        headers={"Content-Type": "application/json"},
+                        mutation="malformed JSON",
+                    )
+                )
+            )
+        if 422 in op.responses:
+            typed = breakable_query(self._schema(op, "query"))
+            if typed:
+                options.append(
+                    st.tuples(valid, st.sampled_from(typed)).map(
+                        lambda pair: _replace(
+                            pair[0],
+                            params={**pair[0].params, pair[1]: "not-valid-%%"},
+                            mutation=f"query {pair[1]} of the wrong type",
+                        )
+                    )
+                )
+            body = self._schema(op, "body")
+            required = [
+                n
+                for n in body.get("required", ())
+                if body.get("properties", {}).get(n) is not False
+            ]
+            if required:
+                options.append(
+                    st.tuples(valid, st.sampled_from(required)).map(
+                        lambda pair: _drop(pair[0], pair[1])
+                    )
+                )
+        return st.one_of(options) if options else None
+
+
+def breakable_query(schema: dict[str, Any]) -> list[str]:
+    """Query parameters a wrong-typed text is sure to break."""
+    return [
+        name
+        for name, s in schema.get("properties", {}).items()
+        if s.get("type") in ("integer", "number", "boolean")
+        or "enum" in s
+        or "pattern" in s
+        or "format" in s
+    ]
+
+
+def can_break(spec: Spec, op: Operation) -> bool:
+    """Whether :meth:`RequestStrategies.invalid` has something to send for ``op``."""
+    if op.body is not None and 400 in op.responses:
+        return True
+    if 422 not in op.responses:
+        return False
+    body = spec.schemas.documents.get(f"operations/{op.id}/body", {})
+    query = spec.schemas.documents.get(f"operations/{op.id}/query", {})
+    return bool(breakable_query(query) or body.get("required"))
+
+
+def _replace(draft: Draft, **changes: Any) -> Draft:
+    data = {**draft.__dict__, **changes}
+    return Draft(**data)
+
+
+def _drop(draft: Draft, name: str) -> Draft:
+    body = dict(draft.json_body) if isinstance(draft.json_body, dict) else {}
+    body.pop(name, None)
+    return _replace(
+        draft,
+        json_body=body,
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        mutation=f"required body field {name} missing",
+    )

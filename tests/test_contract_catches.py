@@ -1,0 +1,243 @@
+"""The contract suite catches a broken API: each deliberately broken variant of the mock fails,
+and the failure names the check for that defect."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+import spec
+from contract_tests import CHECKS, MockTarget, Session
+from contract_tests._checks import DEFAULT_CHECKS, run_checks
+from contract_tests._strategies import Draft
+from mockserver import BeatPassMock
+
+API = spec.load()
+pytestmark = pytest.mark.usefixtures("isolated_coverage")
+Breakage = Callable[[httpx.Request, httpx.Response], httpx.Response]
+
+
+class BrokenTarget(MockTarget):
+    """The mock with one defect applied to its answers."""
+
+    def __init__(self, breakage: Breakage) -> None:
+        super().__init__(BeatPassMock(seed=4, rate_limits=False))
+        self.breakage = breakage
+
+    def transport(self) -> httpx.BaseTransport:
+        def handler(request: httpx.Request) -> httpx.Response:
+            return self.breakage(request, self.mock.handler(request))
+
+        return httpx.MockTransport(handler)
+
+
+def _rewrite(
+    response: httpx.Response, body: object, status: int | None = None, drop: str = ""
+) -> httpx.Response:
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() not in ("content-length", drop.lower())
+    }
+    return httpx.Response(
+        status or response.status_code, content=json.dumps(body).encode(), headers=headers
+    )
+
+
+def drop_track_name(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    body = response.json()
+    if isinstance(body, dict) and isinstance(body.get("track"), dict):
+        body["track"].pop("name", None)
+    return _rewrite(response, body)
+
+
+def leak_price_to_anonymous(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    body = response.json()
+    if "authorization" not in request.headers and isinstance(body, dict) and "track" in body:
+        body["track"]["price"] = 19.99
+    return _rewrite(response, body)
+
+
+def undocumented_status(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    return _rewrite(response, response.json(), status=418)
+
+
+def wrong_error_shape(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    if response.status_code >= 400:
+        return _rewrite(response, {"status": "error", "error": response.json().get("message")})
+    return response
+
+
+def no_remaining_header(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    return _rewrite(response, response.json(), drop="X-RateLimit-Remaining")
+
+
+def wrong_total(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    body = response.json()
+    if isinstance(body, dict) and isinstance(body.get("tracks"), dict):
+        body["tracks"]["total"] += 7
+    return _rewrite(response, body)
+
+
+CASES = [
+    pytest.param(
+        drop_track_name,
+        "tracks.show",
+        "token",
+        "/tracks/1",
+        "response_schema_conformance",
+        id="missing-required-field",
+    ),
+    pytest.param(
+        drop_track_name,
+        "tracks.show",
+        "public",
+        "/tracks/1",
+        "response_schema_conformance",
+        id="missing-required-field-anonymous",
+    ),
+    pytest.param(
+        leak_price_to_anonymous,
+        "tracks.show",
+        "public",
+        "/tracks/1",
+        "public_tier_minimality",
+        id="rich-field-leaked",
+    ),
+    pytest.param(
+        undocumented_status,
+        "albums.show",
+        "token",
+        "/albums/1",
+        "status_code_conformance",
+        id="undocumented-status",
+    ),
+    pytest.param(
+        wrong_error_shape,
+        "tracks.show",
+        "token",
+        "/tracks/999999",
+        "error_body_format",
+        id="wrong-error-body",
+    ),
+    pytest.param(
+        no_remaining_header,
+        "artists.show",
+        "token",
+        "/artists/2",
+        "rate_limit_headers_present",
+        id="missing-rate-limit-header",
+    ),
+    pytest.param(
+        wrong_total,
+        "tracks.list",
+        "token",
+        "/tracks",
+        "pagination_consistency",
+        id="wrong-pagination-total",
+    ),
+]
+
+
+@pytest.mark.parametrize(("breakage", "op_id", "tier", "path", "check"), CASES)
+def test_broken_variant_fails_naming_the_check(
+    breakage: Breakage, op_id: str, tier: str, path: str, check: str
+) -> None:
+    target = BrokenTarget(breakage)
+    with Session(target) as session:
+        ex = session.send(
+            Draft(
+                API.operations[op_id], path, {"per_page": "10"} if op_id == "tracks.list" else {}
+            ),
+            tier,
+        )  # type: ignore[arg-type]
+        failures = run_checks(session.ctx, ex)
+    assert failures, "the broken variant passed every check"
+    assert failures[0].check == check
+    assert f"[{check}]" in str(failures[0])
+    assert "operation:" in str(failures[0])
+    assert "mock-token" not in str(failures[0])
+
+
+@pytest.mark.parametrize("breakage", [c.values[0] for c in CASES])
+def test_the_real_mock_passes_the_same_requests(breakage: Breakage) -> None:
+    target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
+    with Session(target) as session:
+        for op_id, path in (
+            ("tracks.show", "/tracks/1"),
+            ("tracks.show", "/tracks/999999"),
+            ("tracks.list", "/tracks"),
+        ):
+            for tier in ("token", "public"):
+                ex = session.send(Draft(API.operations[op_id], path), tier)  # type: ignore[arg-type]
+                assert run_checks(session.ctx, ex) == []
+
+
+def test_every_registered_check_runs_by_default() -> None:
+    assert set(DEFAULT_CHECKS) == set(CHECKS)
+
+
+def test_check_names_are_unique() -> None:
+    from contract_tests._checks import check
+
+    with pytest.raises(ValueError, match="already registered"):
+        check(CHECKS["no_server_error"])
+
+
+def test_the_suite_itself_fails_on_a_broken_target(pytester: pytest.Pytester) -> None:
+    """Run the shipped suite with a user conftest that swaps in a broken target."""
+    pytester.makeconftest(
+        """
+        import json, httpx, pytest
+        from contract_tests import MockTarget
+        from mockserver import BeatPassMock
+
+        class Leaky(MockTarget):
+            def transport(self):
+                def handler(request):
+                    response = self.mock.handler(request)
+                    body = response.json()
+                    if "authorization" not in request.headers and "track" in body:
+                        body["track"]["plays"] = 12345
+                    headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+                    content = json.dumps(body).encode()
+                    return httpx.Response(response.status_code, content=content, headers=headers)
+                return httpx.MockTransport(handler)
+
+        @pytest.fixture
+        def beatpass_target():
+            return Leaky(BeatPassMock(seed=1, rate_limits=False))
+        """
+    )
+    result = pytester.runpytest(
+        "--pyargs",
+        "contract_tests.suite.test_operations",
+        "-k",
+        "test_contract and tracks.show",
+        "-p",
+        "no:randomly",
+    )
+    assert result.parseoutcomes()["failed"] == 1  # -k also matches e.g. artists.top_tracks.show
+    result.stdout.fnmatch_lines(
+        [
+            "*Token-tier field in an anonymous response [[]public_tier_minimality[]]*",
+            "*Track carries plays*",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*public_tier_minimality: * failed of *"])
+
+
+def test_token_tier_richness_names_a_missing_rich_field() -> None:
+    def drop_price(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        body = response.json()
+        body["track"].pop("price", None)
+        return _rewrite(response, body)
+
+    with Session(BrokenTarget(drop_price)) as session:
+        ex = session.send(Draft(API.operations["tracks.show"], "/tracks/1"), "token")
+        failures = run_checks(session.ctx, ex)
+    assert [f.check for f in failures] == ["token_tier_richness", "response_schema_conformance"]
+    assert "missing price" in str(failures[0])
