@@ -9,6 +9,7 @@ rendered. Every write bumps :attr:`Store.version`, which keys the response cache
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -79,6 +80,7 @@ class Store:
         self.version = 0
         self.lock = threading.RLock()
         self._next: dict[str, int] = defaultdict(int)
+        self._private: dict[str, tuple[int, set[str]]] = {}
 
     # -- records ------------------------------------------------------------------------------
 
@@ -130,7 +132,16 @@ class Store:
         self.records = records
         self.edges = defaultdict(set, edges)
         self._next = defaultdict(int, counters)
+        self._private.clear()
         self.version = 0
+
+    def _private_keys(self, resource: str) -> set[str]:
+        """Bookkeeping keys (``_owner``, ``_track`` ...) any record of the resource carries."""
+        cached = self._private.get(resource)
+        if cached is None or cached[0] != self.version:
+            keys = {k for r in self.records[resource].values() for k in r if k.startswith("_")}
+            cached = self._private[resource] = (self.version, keys)
+        return cached[1]
 
     def delete(self, resource: str, key: Any) -> bool:
         with self.lock:
@@ -174,7 +185,7 @@ class Store:
         if (
             not back
             and fk not in self.spec.resources[child].fields
-            and not any(owner in r for r in self.records[child].values())
+            and owner not in self._private_keys(child)
         ):
             return None
         out = []
@@ -190,5 +201,6 @@ class Store:
         return out
 
 
+@functools.lru_cache(maxsize=256)
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

@@ -47,7 +47,6 @@ class Schemas:
         self.documents = documents
         self.by_uri = {doc["$id"]: doc for doc in documents.values()}
         self._validators: dict[str, Any] = {}
-        self._registry: Any = None
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -68,17 +67,29 @@ class Schemas:
 
         return self.by_uri[urljoin(base, ref)]
 
-    @property
-    def registry(self) -> Any:
-        if self._registry is None:
-            from referencing import Registry, Resource
-            from referencing.jsonschema import DRAFT202012
+    def bundled(self, name: str) -> JSON:
+        """The named schema with every schema it references embedded under ``$defs``: a
+        document that validates on its own, for tools that want one file per schema."""
+        from urllib.parse import urljoin
 
-            self._registry = Registry().with_resources(
-                (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012))
-                for doc in self.documents.values()
-            )
-        return self._registry
+        root = self.documents[name]
+        seen: dict[str, JSON] = {}
+        todo: list[tuple[Any, str]] = [(root, root["$id"])]
+        while todo:
+            node, base = todo.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str):
+                    target = urljoin(base, ref)
+                    if target not in seen and target != root["$id"]:
+                        seen[target] = self.by_uri[target]
+                        todo.append((seen[target], target))
+                todo.extend((value, base) for key, value in node.items() if key != "$ref")
+            elif isinstance(node, list):
+                todo.extend((value, base) for value in node)
+        if not seen:
+            return root
+        return {**root, "$defs": {f"d{i}": doc for i, doc in enumerate(seen.values())}}
 
     def validator(self, name: str) -> Any:
         """A cached Draft 2020-12 validator for the named schema, with format checking."""
@@ -86,8 +97,24 @@ class Schemas:
         if v is None:
             from jsonschema import Draft202012Validator
 
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT202012
+
+            # A small registry of just the schemas this one reaches, crawled up front:
+            # jsonschema merges the registry it is given into its own for every validator
+            # (costly with all 2,600+ schemas), and re-crawls an uncrawled one on every $ref.
+            bundle = self.bundled(name)
+            docs = [self.documents[name], *bundle.get("$defs", {}).values()]
+            registry = (
+                Registry()
+                .with_resources(
+                    (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012))
+                    for doc in docs
+                )
+                .crawl()
+            )
             v = Draft202012Validator(
-                self.documents[name], registry=self.registry, format_checker=FORMAT_CHECKER()
+                self.documents[name], registry=registry, format_checker=FORMAT_CHECKER()
             )
             self._validators[name] = v
         return v
