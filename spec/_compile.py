@@ -96,7 +96,6 @@ class Schemas:
         v = self._validators.get(name)
         if v is None:
             from jsonschema import Draft202012Validator
-
             from referencing import Registry, Resource
             from referencing.jsonschema import DRAFT202012
 
