@@ -365,6 +365,7 @@ def run_checks(
             CHECKS[name](ctx, ex)
         except f.CheckFailure as failure:
             failures.append(failure)
+            recorder.drift(failure)
         recorder.check(name, failed=bool(failures and failures[-1].check == name))
     recorder.exchange(ex.op.id, ex.status)
     return failures

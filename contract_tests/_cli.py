@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -104,7 +105,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ini.write_text(
             "[pytest]\naddopts = --strict-markers\nfilterwarnings =\n    error\n", encoding="utf-8"
         )
-        coverage = args.coverage or str(Path(tmp) / "coverage.json")
+        coverage = (
+            str(Path(args.coverage).resolve())
+            if args.coverage
+            else str(Path(tmp) / "coverage.json")
+        )
         argv = [
             "--pyargs",
             "contract_tests.suite",
@@ -116,8 +121,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
             "no:cacheprovider",
             "-q",
             f"--beatpass-coverage={coverage}",
-            f"--beatpass-profile={args.profile}",
+            f"--beatpass-profile={args.profile or ('live' if args.live else 'ci')}",
         ]
+        if args.live:
+            if not os.environ.get("BEATPASS_TOKEN", "").strip():
+                raise CliError("--live needs BEATPASS_TOKEN in the environment; nothing was sent")
+            argv += [
+                "--beatpass-live",
+                f"--beatpass-max-requests={args.max_requests}",
+                f"--beatpass-rate={args.rate}",
+            ]
+            if args.base_url:
+                argv.append(f"--beatpass-base-url={args.base_url}")
+        if args.report:
+            argv.append(f"--beatpass-report={Path(args.report).resolve()}")
         if args.workers and importlib.util.find_spec("xdist") is not None:
             argv += ["-n", str(args.workers)]
         if args.k:
@@ -183,8 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="run the contract suite (offline against the mock by default)"
     )
     p.add_argument(
-        "--profile", default="ci", choices=("ci", "dev", "live"), help="Hypothesis profile"
+        "--live", action="store_true", help="read-only, against the real API ($BEATPASS_TOKEN)"
     )
+    p.add_argument(
+        "--base-url", metavar="URL", help="API base URL for --live (default: production)"
+    )
+    p.add_argument(
+        "--max-requests", type=int, default=100, metavar="N", help="live: cap on requests"
+    )
+    p.add_argument("--rate", type=float, default=60, metavar="N", help="live: requests per minute")
+    p.add_argument("--report", metavar="FILE", help="write a drift report (.json, else Markdown)")
+    p.add_argument("--profile", choices=("ci", "dev", "live"), help="Hypothesis profile")
     p.add_argument(
         "--workers", type=int, default=2, help="pytest-xdist workers when installed (0: none)"
     )

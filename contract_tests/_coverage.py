@@ -15,6 +15,8 @@ from typing import Any
 
 from spec import Spec
 
+MAX_DRIFTS = 2000
+
 
 class Recorder:
     def __init__(self) -> None:
@@ -22,6 +24,8 @@ class Recorder:
         self.checks: Counter[str] = Counter()
         self.failures: Counter[str] = Counter()
         self.requests = 0
+        self.drifts: list[dict[str, Any]] = []
+        """Every failure in detail (the first MAX_DRIFTS), for the drift report."""
         self._lock = threading.Lock()
 
     def exchange(self, op_id: str, status: int) -> None:
@@ -35,8 +39,23 @@ class Recorder:
             if failed:
                 self.failures[name] += 1
 
+    def drift(self, failure: Any) -> None:
+        with self._lock:
+            if len(self.drifts) < MAX_DRIFTS:
+                self.drifts.append(
+                    {
+                        "operation": failure.operation,
+                        "check": failure.check,
+                        "title": failure.title,
+                        "request": failure.request,
+                        "expected": failure.expected,
+                        "observed": failure.observed,
+                    }
+                )
+
     def as_dict(self) -> dict[str, Any]:
         return {
+            "drifts": list(self.drifts),
             "requests": self.requests,
             "statuses": {
                 op: {str(s): n for s, n in sorted(c.items())}
@@ -54,12 +73,14 @@ class Recorder:
                     self.statuses[op][int(status)] += n
             self.checks.update(data.get("checks", {}))
             self.failures.update(data.get("failures", {}))
+            self.drifts.extend(data.get("drifts", [])[: max(0, MAX_DRIFTS - len(self.drifts))])
 
     def reset(self) -> None:
         with self._lock:
             self.statuses.clear()
             self.checks.clear()
             self.failures.clear()
+            self.drifts.clear()
             self.requests = 0
 
     def report(self, spec: Spec) -> dict[str, Any]:

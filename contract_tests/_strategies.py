@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from hypothesis import strategies as st
 
 from spec import Operation, Spec
@@ -65,6 +66,11 @@ class RequestStrategies:
         schema = self._schema(op, "path")
         for p in op.path_params:
             pool = self.target.ids(p.resource, p.name) if p.resource else []
+            if not pool and p.resource and self.target.live:
+                hint = f"TEST_{p.resource.upper()}_ID"
+                pytest.skip(
+                    f"live run: no {p.resource} id to use (set {hint} or check the list endpoint)"
+                )
             if pool:
                 parts[p.name] = st.sampled_from(pool)
             else:

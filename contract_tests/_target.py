@@ -7,12 +7,15 @@ properties run offline and, read-only, live.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 
 from mockserver import BeatPassMock
-from spec import Spec
+from spec import LiveGuardError, Spec
+
+from ._live import LiveGuard, Pace, env_ids
 
 
 class Target:
@@ -82,3 +85,76 @@ class MockTarget(Target):
             "expired": self.mock.issue_token(age_days=self.spec.policies.token_lifetime_days + 1),
             "revoked": revoked,
         }
+
+
+class LiveTarget(Target):
+    """Production (or any server speaking the API), read-only, through the :class:`LiveGuard`.
+
+    Ids come from the ``TEST_*_ID`` placeholders, else from one bounded read of a list
+    endpoint per resource (through the guard, so it counts against the budget).
+    """
+
+    name = "live"
+    live = True
+    LIST_PAGE = 5
+
+    def __init__(self, spec: Spec, base_url: str, token: str, pace: Pace) -> None:
+        super().__init__(spec, base_url, token)
+        self.pace = pace
+        self._guard = LiveGuard(spec, base_url, pace, secrets=(token,))
+        self._known = env_ids()
+
+    def transport(self) -> httpx.BaseTransport:
+        return self._guard
+
+    def shutdown(self) -> None:
+        self._guard.shutdown()
+
+    def ids(self, resource: str, param: str) -> list[Any]:
+        if resource not in self._known:
+            self._known[resource] = self._list_ids(resource)
+        return self._known[resource]
+
+    def _list_ids(self, resource: str) -> list[Any]:
+        from ._checks import resources_in
+
+        for op in self.spec.operations.values():
+            response = op.responses[op.success_status].schema or {}
+            if not op.read_only or op.path_params or "resource" in response:
+                continue
+            if not any(r == resource for r, _ in resources_in(response, _Probe())):
+                continue
+            params = {
+                p.name: str(self.LIST_PAGE)
+                for p in op.query_params
+                if p.name in ("per_page", "perPage", "limit")
+            }
+            try:
+                with self.client() as client:
+                    answer = client.get(op.path, params=params)
+            except LiveGuardError:
+                return []
+            if answer.status_code != 200:
+                continue
+            found = [
+                obj.get("id") for r, obj in resources_in(response, answer.json()) if r == resource
+            ]
+            return [i for i in found if i is not None][: self.LIST_PAGE]
+        return []
+
+    def now(self) -> float:
+        return time.time()
+
+
+class _Probe(dict):  # type: ignore[type-arg]
+    """A stand-in body for which every schema branch "holds" a resource: lets
+    :func:`resources_in` say which resources a list operation returns without a request."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: object) -> Any:
+        return _Probe() if key != "data" else [_Probe()]
+
+    def get(self, key: object, default: Any = None) -> Any:
+        return self[key]

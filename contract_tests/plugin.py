@@ -23,7 +23,11 @@ import spec
 from mockserver import BeatPassMock
 
 from ._coverage import Recorder, pop, push
+from ._live import DEFAULT_MAX_REQUESTS, DEFAULT_RATE
+from ._livemode import LiveSettings, XdistHooks, deselect_for_live, settings_from
 from ._profiles import ENV, PROFILES, activate, active
+from ._report import build as build_report
+from ._report import write as write_report
 from ._session import Session
 from ._target import MockTarget, Target
 
@@ -76,11 +80,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--beatpass-seed", type=int, default=0, help="seed of the offline mock's dataset"
     )
+    group.addoption(
+        "--beatpass-live",
+        action="store_true",
+        help="run the read-only properties against the real API (token from $BEATPASS_TOKEN)",
+    )
+    group.addoption(
+        "--beatpass-base-url",
+        metavar="URL",
+        default=None,
+        help="API base URL for live runs (default: $BEATPASS_BASE_URL or production)",
+    )
+    group.addoption(
+        "--beatpass-max-requests",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"hard cap on live requests, all workers together (default {DEFAULT_MAX_REQUESTS})",
+    )
+    group.addoption(
+        "--beatpass-rate",
+        type=float,
+        default=None,
+        metavar="N",
+        help=f"live requests per minute, all workers together (default {DEFAULT_RATE})",
+    )
+    group.addoption(
+        "--beatpass-report",
+        metavar="FILE",
+        default=None,
+        help="write a drift report (JSON if FILE ends in .json, else Markdown)",
+    )
+
+
+LIVE_KEY = pytest.StashKey[LiveSettings]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("--beatpass-profile", None)
-    if profile:
+    if config.getoption("--beatpass-live", False):
+        live = settings_from(config)
+        config.stash[LIVE_KEY] = live
+        activate(profile or "live")
+        if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+            config.pluginmanager.register(XdistHooks(live), "beatpass-live-xdist")
+    elif profile:
         activate(profile)
     config.addinivalue_line(
         "markers",
@@ -96,13 +140,28 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"beatpass-contract: target = offline mock (no network); profile = {active()}"
+    live = config.stash.get(LIVE_KEY, None)
+    if live is None:
+        return f"beatpass-contract: target = offline mock (no network); profile = {active()}"
+    return (
+        f"beatpass-contract: target = LIVE {live.base_url} (read-only; at most "
+        f"{live.max_requests} requests, {live.rate:g}/min); profile = {active()}"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if LIVE_KEY in config.stash:
+        deselect_for_live(items)
 
 
 @pytest.fixture
 def beatpass_target(request: pytest.FixtureRequest) -> Target:
     """Where the contract suite sends requests: a fresh offline mock (rate limits off, so
-    properties exercise the operations; the rate-limit properties build their own)."""
+    properties exercise the operations; the rate-limit properties build their own), or, with
+    ``--beatpass-live``, the real API behind the live guard."""
+    live = request.config.stash.get(LIVE_KEY, None)
+    if live is not None:
+        return live.get_target()
     seed = request.config.getoption("--beatpass-seed", 0) or 0
     return MockTarget(BeatPassMock(seed=seed, rate_limits=False))
 
@@ -125,6 +184,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     recorder = config.stash.get(RECORDER_KEY, None)
     if recorder is not None:
         pop(recorder)
+    live = config.stash.get(LIVE_KEY, None)
+    if live is not None and live.target is not None:
+        live.target.shutdown()
 
 
 def pytest_testnodedown(node: Any, error: Any) -> None:
@@ -145,7 +207,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     recorder = config.stash.get(RECORDER_KEY, None)
     worker = getattr(config, "workeroutput", None) is not None
-    if worker or recorder is None or not recorder.requests:
+    live = config.stash.get(LIVE_KEY, None)
+    if worker or recorder is None or (not recorder.requests and live is None):
         return
     api = spec.load()
     terminalreporter.section("beatpass contract coverage")
@@ -155,11 +218,21 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if path:
         recorder.write_json(api, path)
         terminalreporter.write_line(f"coverage written to {path}")
+    sent = live.pace().sent if live is not None else recorder.requests
+    target = f"live {live.base_url}" if live is not None else "offline mock"
+    report = build_report(recorder, api, target=target, requests_sent=sent)
+    terminalreporter.write_line(f"drift: {report['summary']}")
+    report_path = config.getoption("--beatpass-report", None)
+    if report_path:
+        write_report(report_path, report, (live.token,) if live is not None else ())
+        terminalreporter.write_line(f"drift report written to {report_path}")
 
 
 @pytest.fixture
 def beatpass_mock(request: pytest.FixtureRequest) -> Iterator[BeatPassMock]:
-    """A fresh, seeded BeatPass mock, patched into httpx for this test."""
+    """A fresh, seeded BeatPass mock, patched into httpx for this test (skipped live)."""
+    if LIVE_KEY in request.config.stash:
+        pytest.skip("live run: tests that need the mock are offline only")
     options = MockOptions.from_marker(request.node.get_closest_marker("beatpass_mock"))
     mock = BeatPassMock(seed=options.seed, tokens=options.tokens, rate_limits=options.rate_limits)
     for fault in options.faults:
@@ -169,8 +242,15 @@ def beatpass_mock(request: pytest.FixtureRequest) -> Iterator[BeatPassMock]:
 
 
 @pytest.fixture
-def beatpass_client(beatpass_mock: BeatPassMock) -> Iterator[httpx.Client]:
-    """An httpx client with the base URL and a valid token of the current target."""
-    headers = {"Accept": "application/json", "Authorization": f"Bearer {beatpass_mock.token}"}
-    with httpx.Client(base_url=beatpass_mock.base_url, headers=headers) as client:
+def beatpass_client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    """An httpx client with the base URL and a valid token of the current target: the mock
+    (patched in for the test), or live, the real API through the guard (reads only)."""
+    live = request.config.stash.get(LIVE_KEY, None)
+    if live is not None:
+        with live.get_target().client() as client:
+            yield client
+        return
+    mock: BeatPassMock = request.getfixturevalue("beatpass_mock")
+    headers = {"Accept": "application/json", "Authorization": f"Bearer {mock.token}"}
+    with httpx.Client(base_url=mock.base_url, headers=headers) as client:
         yield client

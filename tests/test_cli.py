@@ -193,3 +193,14 @@ def test_missing_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["schemas"])
     assert info.value.code == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_verify_live_without_a_token_sends_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BEATPASS_TOKEN", raising=False)
+    assert main(["verify", "--live", "--base-url", "http://127.0.0.1:9/api/v1"]) == 2
+    assert (
+        "--live needs BEATPASS_TOKEN in the environment; nothing was sent"
+        in capsys.readouterr().err
+    )

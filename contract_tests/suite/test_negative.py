@@ -10,7 +10,7 @@ import spec
 from contract_tests import suite_settings
 from contract_tests._failures import WrongRejection
 from contract_tests._session import Session
-from contract_tests._strategies import can_break
+from contract_tests._strategies import Draft, can_break
 from spec import Tier
 
 API = spec.load()
@@ -47,5 +47,41 @@ def test_invalid_input_rejected(beatpass_session: Session, op_id: str, data: st.
             f"{op.id} ({op.method} {op.path})",
             ex.describe(),
             f"{expected} for {draft.mutation}",
+            ex.excerpt(),
+        )
+
+
+def _single_resource_read(op_id: str) -> bool:
+    op = API.operations[op_id]
+    return (
+        op.read_only
+        and len(op.path_params) == 1
+        and op.path_params[0].resource is not None
+        and 404 in op.responses
+    )
+
+
+UNKNOWN_ID_READS = sorted(op_id for op_id in API.operations if _single_resource_read(op_id))
+
+
+@pytest.mark.parametrize("op_id", UNKNOWN_ID_READS)
+def test_unknown_id_is_404(beatpass_session: Session, op_id: str) -> None:
+    op = API.operations[op_id]
+    param = op.path_params[0]
+    unknown = "999999999" if param.schema.get("type") == "integer" else "does-not-exist-0"
+    if param.schema.get("format") == "uuid":
+        unknown = "00000000-0000-4000-8000-000000000000"
+    draft = Draft(op, op.path.replace("{" + param.name + "}", unknown))
+    tier: Tier = "token" if "token" in op.tiers else "public"
+    ex = beatpass_session.send(draft, tier)
+    beatpass_session.check(
+        ex, ("status_code_conformance", "error_body_format", "rate_limit_headers_present")
+    )
+    if ex.status != 404:
+        raise WrongRejection(
+            "unknown_id_is_404",
+            f"{op.id} ({op.method} {op.path})",
+            ex.describe(),
+            "404 for an id that does not exist",
             ex.excerpt(),
         )
