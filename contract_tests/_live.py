@@ -91,6 +91,7 @@ class LiveGuard(httpx.BaseTransport):
         *,
         secrets: tuple[str, ...] = (),
         transport: httpx.BaseTransport | None = None,
+        retry_wait: float = 1.0,
     ) -> None:
         self.base = httpx.URL(base_url.rstrip("/"))
         self.reads = Router(
@@ -99,6 +100,8 @@ class LiveGuard(httpx.BaseTransport):
         self.pace = pace
         self.secrets = secrets
         self.inner = transport or httpx.HTTPTransport(retries=0)
+        self.retry_wait = retry_wait
+        """The first wait before retrying a 5xx or a timeout; it doubles on each retry."""
 
     def _describe(self, request: httpx.Request) -> str:
         return redact(f"{request.method} {request.url.copy_with(query=None)}", self.secrets)
@@ -128,7 +131,7 @@ class LiveGuard(httpx.BaseTransport):
                         redact(f"{type(exc).__name__} on {what}", self.secrets), request=request
                     ) from None
                 retries += 1
-                self.pace.pause(2.0**retries)
+                self.pace.pause(self.retry_wait * 2 ** (retries - 1))
                 continue
             if response.status_code == 429 and waits < MAX_429_WAITS:
                 waits += 1
@@ -140,7 +143,7 @@ class LiveGuard(httpx.BaseTransport):
                 retries += 1
                 response.read()
                 response.close()
-                self.pace.pause(2.0**retries)
+                self.pace.pause(self.retry_wait * 2 ** (retries - 1))
                 continue
             return response
 

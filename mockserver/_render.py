@@ -129,7 +129,8 @@ class BodyBuilder:
             and isinstance(frag.get("items"), Mapping)
             and "resource" in frag["items"]
         ):
-            items = self.collection(frag["items"]["resource"])[: frag.get("maxItems", MAX_LIST)]
+            cap = min(frag.get("maxItems", MAX_LIST), _limit(self.ctx.query))
+            items = self.collection(frag["items"]["resource"])[:cap]
             return [self.show(frag["items"]["resource"], r) for r in items]
         if "properties" in frag and "const" not in frag and "enum" not in frag:
             out = {}
@@ -205,6 +206,16 @@ class BodyBuilder:
             count = max(0, min(per_page, total - start))
             data = [self.value(item, "", 1) for _ in range(count)]
         return envelope(self.store, data, current, per_page, total)
+
+
+def _limit(query: Mapping[str, Any]) -> int:
+    """A ``limit`` query parameter caps plain lists (search results per type, suggestions)."""
+    value = query.get("limit")
+    return (
+        int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        else MAX_LIST
+    )
 
 
 def _assign(body: Any, path: list[str], value: Any) -> None:

@@ -359,3 +359,56 @@ def test_offline_runs_never_touch_the_network(pytester: pytest.Pytester) -> None
     )
     assert result.ret == 0, result.stdout.str()[-2000:]
     assert result.parseoutcomes()["passed"] >= 10
+
+
+class Flaky(httpx.BaseTransport):
+    """Fails in a scripted way, then answers 200."""
+
+    def __init__(self, script: list[int | type[Exception]]) -> None:
+        self.script = script
+        self.calls = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        step = self.script[self.calls] if self.calls < len(self.script) else 200
+        self.calls += 1
+        if isinstance(step, type):
+            raise step("boom", request=request)  # type: ignore[call-arg]
+        return httpx.Response(
+            step, json={"message": "Server Error"} if step >= 500 else {"status": "success"}
+        )
+
+
+def _flaky_guard(
+    tmp_path: Path, script: list[int | type[Exception]]
+) -> tuple[LiveGuard, Flaky, Pace]:
+    inner = Flaky(script)
+    pace = Pace(tmp_path / "pace.json", 10, 60000)
+    guard = LiveGuard(
+        API, "https://open.beatpass.ca/api/v1", pace, transport=inner, retry_wait=0.01
+    )
+    return guard, inner, pace
+
+
+def test_5xx_is_retried_a_bounded_number_of_times(tmp_path: Path) -> None:
+    guard, inner, pace = _flaky_guard(tmp_path, [503, 502])
+    with httpx.Client(transport=guard) as client:
+        assert client.get("https://open.beatpass.ca/api/v1/genres").status_code == 200
+    assert (inner.calls, pace.sent) == (3, 3)
+    guard, inner, pace = _flaky_guard(tmp_path / "2", [500, 500, 500, 500])
+    (tmp_path / "2").mkdir()
+    with httpx.Client(transport=guard) as client:
+        assert (
+            client.get("https://open.beatpass.ca/api/v1/genres").status_code == 500
+        )  # reported, not hidden
+    assert inner.calls == 3
+
+
+def test_timeouts_are_retried_then_raised_without_the_token(tmp_path: Path) -> None:
+    guard, inner, _ = _flaky_guard(tmp_path, [httpx.ReadTimeout] * 5)
+    with (
+        httpx.Client(transport=guard, headers={"Authorization": f"Bearer {SECRET}"}) as client,
+        pytest.raises(httpx.ReadTimeout) as info,
+    ):
+        client.get("https://open.beatpass.ca/api/v1/genres", params={"token": SECRET})
+    assert inner.calls == 3
+    assert SECRET not in str(info.value)
