@@ -163,7 +163,8 @@ def _field_accepts(call: Call, resource: str, key: str, value: Any) -> bool:
 
 
 def _check_owner(call: Call, record: Record) -> None:
-    if not call.mine(record):
+    """Only the owner updates or deletes (editors of a playlist change its tracks only)."""
+    if not call.mine(record) or call.user_id in record.get("_editors", ()):
         raise call.fail(403, FORBIDDEN)
 
 
@@ -192,7 +193,7 @@ def generic(call: Call) -> int:
         and (call.success == 201 or op.id.endswith(".create"))
         and target is None
     ):
-        record = record_for(store, resource, ctx.rng, _owner=call.user_id)
+        record = _new_record(call, resource)
         _overlay(call, resource, record)
         store.add(resource, record)
         ctx.records[resource] = record
@@ -200,6 +201,19 @@ def generic(call: Call) -> int:
         return call.success
     call.note_side_effect(body=call.body, path=call.path)
     return call.success
+
+
+def _new_record(call: Call, resource: str) -> Record:
+    """A record the caller creates: theirs, with no relations until the body names some."""
+    record = record_for(call.store, resource, call.ctx.rng, _owner=call.user_id)
+    for name, rel in call.store.relations[resource].items():
+        record[name] = [] if rel.many else None
+    fields = call.store.spec.resources[resource].fields
+    if "user_id" in fields:
+        record["user_id"] = call.user_id
+    if "created_at" in fields:
+        record["created_at"] = call.iso()
+    return record
 
 
 def _mine_or_first(call: Call, resource: str) -> Record:

@@ -36,7 +36,7 @@ def _tokens_used(call: Call) -> int:
     )
 
 
-def _spend(call: Call, hours: int, title: str) -> None:
+def _spend(call: Call, hours: int, title: str, request_id: str) -> None:
     cost = TOKENS_BY_DURATION[hours]
     left = BEAT_REQUEST_TOKENS - _tokens_used(call)
     if left < cost:
@@ -48,9 +48,8 @@ def _spend(call: Call, hours: int, title: str) -> None:
         wait = int(min(spent, default=call.now) + ALLOWANCE_PERIOD - call.now) if spent else 0
         message = "No tokens remaining." if left <= 0 else f"{title}: {cost} needed, {left} left."
         raise RequestError(429, message, retry_after=max(wait, 0))
-    call.store.edges["beat_request_tokens"].add(
-        (call.user_id, cost, call.now, len(call.store.edges["beat_request_tokens"]))
-    )
+    spends = call.store.edges["beat_request_tokens"]
+    spends.add((call.user_id, cost, call.now, f"{request_id}#{len(spends)}"))
 
 
 def _expiry(call: Call, record: Record, hours: int) -> None:
@@ -68,9 +67,11 @@ def _expired(call: Call, record: Record) -> bool:
 @behaviour("beat_requests.create")
 def _create_request(call: Call) -> int:
     hours = int(call.body_get("duration_hours") or 24)
-    _spend(call, hours, "Insufficient tokens")
+    request_id = call.store.new_id("BeatRequest")
+    _spend(call, hours, "Insufficient tokens", request_id)
     user = call.store.get("User", call.user_id) or {"display_name": "you"}
     record: Record = {
+        "id": request_id,
         "model_type": "beat_request",
         "content": call.body_get("content"),
         "user_id": call.user_id,
@@ -89,6 +90,7 @@ def _create_request(call: Call) -> int:
     call.ctx.records["BeatRequest"] = record
     for key in ("id", "content", "expires_at", "time_remaining", "hours_remaining"):
         call.ctx.values[f"data.{key}"] = record[key]
+    _allowance_values(call, "token_info")
     return call.success
 
 
@@ -103,6 +105,10 @@ def _own_request(call: Call) -> Record:
 def _delete_request(call: Call) -> int:
     record = _own_request(call)
     call.store.delete("BeatRequest", record["id"])
+    # beat-requests.mdx: the tokens spent on a deleted request are refunded.
+    spends = call.store.edges["beat_request_tokens"]
+    for spend in [s for s in spends if str(s[3]).split("#")[0] == str(record["id"])]:
+        spends.discard(spend)
     return call.success
 
 
@@ -114,7 +120,7 @@ def _renew(call: Call) -> int:
     if call.now - record.get("_expires", 0) > RENEWAL_WINDOW:
         raise call.fail(410, "Renewal window expired.")
     hours = int(record.get("duration_hours") or 24)
-    _spend(call, hours, "No token for renewal")
+    _spend(call, hours, "No token for renewal", record["id"])
     _expiry(call, record, hours)
     call.store.touch()
     return call.success
@@ -169,17 +175,21 @@ def _submissions(call: Call) -> int:
     return call.success
 
 
+def _allowance_values(call: Call, where: str) -> None:
+    """The token allowance as the body reports it (rate-limit status, token_info)."""
+    used = _tokens_used(call)
+    for key, value in {
+        "tokens_remaining": max(BEAT_REQUEST_TOKENS - used, 0),
+        "monthly_limit": BEAT_REQUEST_TOKENS,
+        "used_this_month": used,
+        "tokens_spent": used,
+    }.items():
+        call.ctx.values[f"{where}.{key}"] = value
+
+
 @behaviour("beat_requests.user.rate_limit_status.show")
 def _token_status(call: Call) -> int:
-    used = _tokens_used(call)
-    call.ctx.values.update(
-        {
-            "data.tokens_remaining": max(BEAT_REQUEST_TOKENS - used, 0),
-            "data.monthly_limit": BEAT_REQUEST_TOKENS,
-            "data.used_this_month": used,
-            "data.tokens_spent": used,
-        }
-    )
+    _allowance_values(call, "data")
     return call.success
 
 
@@ -335,3 +345,41 @@ owned_list("BeatRequest", "beat_requests.user.my_requests.list")
 owned_list("Submission", "beat_requests.user.my_tracks.list")
 owned_list("Purchase", "purchases.list")
 owned_list("License", "user.licenses.list")
+
+
+# -- exclusive licence presets ----------------------------------------------------------------
+
+
+def _make_default(call: Call, preset: Record) -> None:
+    if preset.get("_owner") != call.user_id:
+        raise call.fail(403, FORBIDDEN)
+    for other in call.owned("LicensePreset"):
+        other["is_default"] = other is preset
+    call.ctx.records["LicensePreset"] = preset
+    call.store.touch()
+
+
+@behaviour("exclusive_license_presets.set_default")
+def _set_default(call: Call) -> int:
+    _make_default(call, call.record("LicensePreset"))
+    return call.success
+
+
+@behaviour("artist.exclusive_license_default.set")
+def _set_artist_default(call: Call) -> int:
+    _make_default(call, call.body_record("LicensePreset", "preset_id"))
+    return call.success
+
+
+@behaviour("artist.exclusive_license_default.show")
+def _artist_default(call: Call) -> int:
+    default = next((p for p in call.owned("LicensePreset") if p.get("is_default")), None)
+    if default is None:
+        call.ctx.values["preset"] = None
+    else:
+        call.ctx.records["LicensePreset"] = default
+    return call.success
+
+
+owned_list("LicensePreset", "exclusive_license_presets.list")
+owned_list("Collection", "collections.user.list")

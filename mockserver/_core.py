@@ -167,7 +167,9 @@ class MockCore:
         # same checks then, so none of the work below needs repeating.
         cache_key = None
         if op.read_only:
-            cache_key = (op.id, tier, auth.user_id, request.url.raw_path, self.store.version)
+            # The second is part of the key: some answers depend on time (expiry, allowances).
+            now = int(self.clock.now())
+            cache_key = (op.id, tier, auth.user_id, request.url.raw_path, self.store.version, now)
             cached = self._cache.get(cache_key)
             if cached is not None:
                 return _raw(op.success_status, cached, decision)

@@ -197,6 +197,12 @@ def _build(store: Store, seed: int) -> None:
         submission["user_id"] = submission["_owner"]
     for lic in store.records["License"].values():
         lic["revoked"] = False
+    owners_with_default: set[Any] = set()
+    for preset in store.records["LicensePreset"].values():  # one default per artist
+        preset["is_default"] = preset["_owner"] not in owners_with_default
+        owners_with_default.add(preset["_owner"])
+    for collection in store.records["Collection"].values():
+        collection["user_id"] = collection["_owner"]
     # Follows and saves, so lists and follow-status have something to say.
     for user in users:
         for other in rng.sample(users, 3):

@@ -1,0 +1,1012 @@
+"""Stateful properties: what a caller writes, the API reads back (one machine per flow).
+
+Each ``RuleBasedStateMachine`` keeps a model of what the API must hold, sends writes through a
+:class:`Session` (every answer also passes the standard checks), predicts each status from the
+model, and reads everything back in its invariants. A broken target is reported by check name:
+``write_persists`` (a read-back disagrees with the writes), ``state_rule_conformance`` (a write
+got another status than the documented rule gives) or ``beat_request_allowance``.
+
+Machines run on a fresh seeded mock; ``XxxMachine.for_target(factory)`` runs one on any other
+target. Rules that need a second user's token (invitees, producers, recipients) or the mock's
+clock or outbox run only when the target is a mock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+)
+
+from contract_tests import suite_settings
+from contract_tests._checks import _fail
+from contract_tests._exchange import Exchange
+from contract_tests._failures import (
+    CheckFailure,
+    RateLimitNotEnforced,
+    WriteNotPersisted,
+    WrongRejection,
+)
+from contract_tests._session import Session
+from contract_tests._strategies import Draft
+from contract_tests._target import MockTarget, Target
+from mockserver import BeatPassMock, ManualClock
+
+HOUR = 3600
+DAY = 24 * HOUR
+WORDS = ("night", "drive", "velvet", "trap", "lofi", "summer", "cobalt", "echo", "drill", "soul")
+NAMES = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)
+TEXTS = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join)
+PERSISTS = "write_persists"
+RULE = "state_rule_conformance"
+ALLOWANCE = "beat_request_allowance"
+FEW = 4  # records a machine creates: few, so rules meet each other's records
+
+M = TypeVar("M", bound="ApiMachine")
+
+
+def mock_target(seed: int = 0) -> Target:
+    """The default target of a machine run: a fresh seeded mock without rate limits."""
+    return MockTarget(BeatPassMock(seed=seed, rate_limits=False))
+
+
+class ApiMachine(RuleBasedStateMachine):
+    """A machine on one target, with helpers to send, predict and report."""
+
+    seed: ClassVar[int] = 0
+    target_factory: ClassVar[Callable[[], Target] | None] = None
+    caller: ClassVar[int | None] = None
+    """The user id behind the target's token (found on a mock; give it for other targets)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        factory = type(self).target_factory
+        self.target = factory() if factory is not None else mock_target(self.seed)
+        self.session = Session(self.target)
+        self.mock: BeatPassMock | None = getattr(self.target, "mock", None)
+        self.me: int | None = self.caller
+        if self.mock is not None and self.me is None:
+            self.me = self.mock.tokens.check(f"Bearer {self.target.token}").user_id
+        self._tokens: dict[int, str] = {}
+
+    @classmethod
+    def for_target(
+        cls: type[M], factory: Callable[[], Target], *, caller: int | None = None
+    ) -> type[M]:
+        """This machine on the targets ``factory`` makes (one per run); ``caller`` is the user
+        id behind their token (so rules never ask a user to follow or message themselves)."""
+        attrs = {"target_factory": staticmethod(factory), "caller": caller}
+        return type(cls.__name__, (cls,), attrs)
+
+    def teardown(self) -> None:
+        self.session.close()
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def call(
+        self,
+        op_id: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        user: int | None = None,
+    ) -> Exchange:
+        """Send as the target's caller (or as ``user``, mock only); apply the standard checks."""
+        draft = Draft(self.session.operation(op_id), path, dict(params or {}), body)
+        token = None if user is None or user == self.me else self.token_of(user)
+        ex = self.session.send(draft, "token", token=token)
+        self.session.check(ex)
+        return ex
+
+    def token_of(self, user: int) -> str:
+        assert self.mock is not None, "another user's token needs the mock"
+        if user not in self._tokens:
+            self._tokens[user] = self.mock.issue_token(user)
+        return self._tokens[user]
+
+    def pool(self, resource: str) -> list[Any]:
+        """Ids of ``resource`` the target holds (every record on a mock)."""
+        if self.mock is not None:
+            return [r["id"] for r in self.mock.records(resource)]
+        return list(self.target.ids(resource, "id"))
+
+    def pages(self, op_id: str, path: str, key: str = "pagination") -> tuple[Exchange, list[Any]]:
+        """Every item of a paginated list (``perPage=100``), with the first page's exchange."""
+        first: Exchange | None = None
+        items: list[Any] = []
+        page = 1
+        while True:
+            ex = self.call(op_id, path, params={"perPage": "100", "page": str(page)})
+            first = first or ex
+            if ex.status != 200:
+                return first, items
+            envelope = ex.body[key]
+            items.extend(envelope["data"])
+            if page >= int(envelope["last_page"]) or not envelope["data"]:
+                return first, items
+            page += 1
+
+    # -- predicting and reporting -----------------------------------------------------------
+
+    def expect(self, ex: Exchange, *statuses: int, why: str, check: str = RULE) -> None:
+        """The documented rule gives one of ``statuses`` here (``why`` says which rule)."""
+        if ex.status in statuses:
+            return
+        kind: type[CheckFailure]
+        if 429 in statuses:
+            kind = RateLimitNotEnforced
+        elif min(statuses) < 300:
+            kind = WriteNotPersisted
+        else:
+            kind = WrongRejection
+        raise _fail(kind, check, ex, f"{' or '.join(map(str, statuses))}: {why}", ex.excerpt())
+
+    def lost(self, ex: Exchange, expected: str, observed: Any) -> CheckFailure:
+        return _fail(WriteNotPersisted, PERSISTS, ex, expected, str(observed)[:300])
+
+    def gone(self, ex: Exchange, what: str) -> None:
+        """A deleted record answers 404."""
+        if ex.status != 404:
+            raise self.lost(ex, f"404: {what} was deleted", ex.excerpt())
+
+    def found(self, ex: Exchange, what: str) -> None:
+        """A record created and not deleted (or the caller's own state) answers 200."""
+        if ex.status != 200:
+            raise self.lost(ex, f"200: {what} is readable", ex.excerpt())
+
+
+needs_mock = precondition(lambda self: self.mock is not None)
+
+
+def live(model: dict[Any, Any]) -> int:
+    """How many modelled records are not deleted (deletes keep one, so rules meet records)."""
+    return sum(not record.deleted for record in model.values())
+
+
+# -- 1. playlists -----------------------------------------------------------------------------
+
+
+@dataclass
+class PlaylistModel:
+    name: str
+    tracks: list[int] = field(default_factory=list)
+    deleted: bool = False
+    followed: bool = False
+    invited: set[int] = field(default_factory=set)
+    editors: set[int] = field(default_factory=set)
+
+
+class PlaylistMachine(ApiMachine):
+    """Create, rename, add/remove tracks, editors, follows and delete; all read back."""
+
+    seed = 1
+    playlists = Bundle("playlists")
+    MAX_EDITORS = 10  # playlists.invite: "max editors 10"
+    NEW_PLAYLISTS_EMPTY: ClassVar[bool] = True
+    """A new playlist holds no tracks (set False for a target that seeds new playlists)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[int, PlaylistModel] = {}
+        self.tracks = self.pool("Track")[:12]  # few, so repeats (409) happen
+        self.users = [u for u in self.pool("User") if u != self.me][:6]
+
+    @precondition(lambda self: len(self.model) < FEW)
+    @rule(target=playlists, name=NAMES, public=st.booleans())
+    def create(self, name: str, public: bool) -> int:
+        ex = self.call("playlists.create", "/playlists", body={"name": name, "public": public})
+        self.expect(ex, 200, why="a valid new playlist")
+        pid = int(ex.body["playlist"]["id"])
+        self.model[pid] = PlaylistModel(name)
+        if not self.NEW_PLAYLISTS_EMPTY:
+            tracks = self.pages("playlists.tracks.list", f"/playlists/{pid}/tracks")[1]
+            self.model[pid].tracks = [t["id"] for t in tracks]
+        return pid
+
+    @rule(pid=playlists, name=NAMES)
+    def rename(self, pid: int, name: str) -> None:
+        p = self.model[pid]
+        ex = self.call("playlists.update", f"/playlists/{pid}", body={"name": name})
+        if p.deleted:
+            return self.expect(ex, 404, why=f"playlist {pid} was deleted")
+        self.expect(ex, 200, why=f"the owner renames playlist {pid}")
+        p.name = name
+
+    def _add(self, pid: int, ids: list[int], user: int | None = None) -> None:
+        p = self.model[pid]
+        path = f"/playlists/{pid}/tracks/add"
+        ex = self.call("playlists.tracks.add", path, body={"ids": ids}, user=user)
+        present = [i for i in ids if i in p.tracks]
+        if p.deleted:
+            self.expect(ex, 404, why=f"playlist {pid} was deleted")
+        elif user is not None and user not in p.editors:
+            self.expect(ex, 403, why=f"user {user} is not an editor of playlist {pid}")
+        elif present:
+            self.expect(ex, 409, why=f"track {present[0]} is already in playlist {pid}")
+        else:
+            self.expect(ex, 200, why=f"tracks {ids} are not yet in playlist {pid}")
+            p.tracks.extend(ids)
+
+    @rule(pid=playlists, data=st.data())
+    def add_tracks(self, pid: int, data: st.DataObject) -> None:
+        pick = st.lists(st.sampled_from(self.tracks), min_size=1, max_size=3, unique=True)
+        self._add(pid, data.draw(pick, label="ids"))
+
+    @rule(pid=playlists, data=st.data())
+    def remove_tracks(self, pid: int, data: st.DataObject) -> None:
+        p = self.model[pid]
+        pick = st.lists(
+            st.sampled_from(p.tracks or self.tracks), min_size=1, max_size=2, unique=True
+        )
+        ids = data.draw(pick, label="ids")
+        ex = self.call(
+            "playlists.tracks.remove", f"/playlists/{pid}/tracks/remove", body={"ids": ids}
+        )
+        missing = [i for i in ids if i not in p.tracks]
+        if p.deleted:
+            self.expect(ex, 404, why=f"playlist {pid} was deleted")
+        elif missing:
+            self.expect(ex, 404, 422, why=f"track {missing[0]} is not in playlist {pid}")
+        else:
+            self.expect(ex, 200, why=f"tracks {ids} are in playlist {pid}")
+            p.tracks = [t for t in p.tracks if t not in ids]
+
+    @rule(pid=playlists, data=st.data())
+    def invite(self, pid: int, data: st.DataObject) -> None:
+        p = self.model[pid]
+        user = data.draw(st.sampled_from(self.users), label="user")
+        path = f"/playlists/{pid}/invite"
+        ex = self.call("playlists.invite", path, body={"user_id": user})
+        if p.deleted:
+            self.expect(ex, 404, why=f"playlist {pid} was deleted")
+        elif user in p.invited or user in p.editors:
+            self.expect(ex, 409, why=f"user {user} is already invited to playlist {pid}")
+        elif len(p.invited) + len(p.editors) >= self.MAX_EDITORS:
+            self.expect(ex, 429, why=f"playlist {pid} has {self.MAX_EDITORS} editors")
+        else:
+            self.expect(ex, 200, why=f"the owner invites user {user}")
+            p.invited.add(user)
+
+    @needs_mock
+    @precondition(lambda self: any(p.invited for p in self.model.values()))
+    @rule(data=st.data())
+    def accept(self, data: st.DataObject) -> None:
+        pending = sorted(pid for pid, p in self.model.items() if p.invited)
+        pid = data.draw(st.sampled_from(pending), label="pid")
+        p = self.model[pid]
+        stranger = [u for u in self.users if u not in p.invited][-1:]
+        user = data.draw(st.sampled_from(sorted(p.invited) + stranger), label="user")
+        path = f"/playlists/{pid}/accept-invite"
+        ex = self.call("playlists.accept_invite", path, user=user)
+        if p.deleted:
+            self.expect(ex, 404, why=f"playlist {pid} was deleted")
+        elif user not in p.invited:
+            self.expect(ex, 404, why=f"user {user} has no pending invitation to playlist {pid}")
+        else:
+            self.expect(ex, 200, why=f"user {user} accepts a pending invitation")
+            p.invited.discard(user)
+            p.editors.add(user)
+
+    @needs_mock
+    @precondition(lambda self: any(p.editors for p in self.model.values()))
+    @rule(data=st.data())
+    def add_tracks_as_other(self, data: st.DataObject) -> None:
+        """An editor may change the tracks; anyone else is refused."""
+        with_editors = sorted(pid for pid, p in self.model.items() if p.editors)
+        pid = data.draw(st.sampled_from(with_editors), label="pid")
+        p = self.model[pid]
+        stranger = [u for u in self.users if u not in p.editors][-1:]
+        user = data.draw(st.sampled_from(sorted(p.editors) + stranger), label="user")
+        pick = st.lists(st.sampled_from(self.tracks), min_size=1, max_size=2, unique=True)
+        self._add(pid, data.draw(pick, label="ids"), user=user)
+
+    @rule(pid=playlists)
+    def follow(self, pid: int) -> None:
+        p = self.model[pid]
+        ex = self.call("playlists.follow", f"/playlists/{pid}/follow")
+        if p.deleted:
+            return self.expect(ex, 404, why=f"playlist {pid} was deleted")
+        # playlists.follow documents no 409: following twice succeeds.
+        self.expect(ex, 200, why=f"following playlist {pid}")
+        p.followed = True
+
+    @rule(pid=playlists)
+    def unfollow(self, pid: int) -> None:
+        p = self.model[pid]
+        ex = self.call("playlists.unfollow", f"/playlists/{pid}/unfollow")
+        if p.deleted or not p.followed:
+            return self.expect(ex, 404, why=f"playlist {pid} is deleted or not followed")
+        self.expect(ex, 200, why=f"unfollowing followed playlist {pid}")
+        p.followed = False
+
+    @precondition(lambda self: live(self.model) >= 2)
+    @rule(pid=playlists)
+    def delete(self, pid: int) -> None:
+        p = self.model[pid]
+        ex = self.call("playlists.delete", f"/playlists/{pid}")
+        if p.deleted:
+            return self.expect(ex, 404, why=f"playlist {pid} was already deleted")
+        self.expect(ex, 200, why=f"the owner deletes playlist {pid}")
+        p.deleted = True
+
+    @invariant()
+    def playlists_read_back(self) -> None:
+        for pid, p in self.model.items():
+            ex = self.call("playlists.show", f"/playlists/{pid}")
+            if p.deleted:
+                self.gone(ex, f"playlist {pid}")
+                continue
+            self.found(ex, f"playlist {pid}")
+            if ex.body["playlist"]["name"] != p.name:
+                raise self.lost(ex, f"name {p.name!r} (last set)", ex.body["playlist"]["name"])
+            first, tracks = self.pages("playlists.tracks.list", f"/playlists/{pid}/tracks")
+            ids = [t["id"] for t in tracks]
+            if first.status != 200 or ids != p.tracks:
+                raise self.lost(
+                    first, f"tracks {p.tracks} in the order added", ids or first.excerpt()
+                )
+
+
+# -- 2. collections ---------------------------------------------------------------------------
+
+
+@dataclass
+class CollectionModel:
+    name: str
+    description: str | None
+    deleted: bool = False
+
+
+class CollectionMachine(ApiMachine):
+    """Create, read, update and delete collections; list totals follow."""
+
+    seed = 2
+    collections = Bundle("collections")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[int, CollectionModel] = {}
+        self.base = {op: self._total(op)[1] for op in ("collections.list", "collections.user.list")}
+
+    def _total(self, op_id: str) -> tuple[Exchange, int]:
+        path = "/collections/user" if op_id == "collections.user.list" else "/collections"
+        ex = self.call(op_id, path)
+        return ex, int(ex.body["pagination"]["total"]) if ex.status == 200 else -1
+
+    @precondition(lambda self: len(self.model) < FEW)
+    @rule(target=collections, name=NAMES, description=st.none() | TEXTS)
+    def create(self, name: str, description: str | None) -> int:
+        body = {"name": name, "description": description}
+        ex = self.call("collections.create", "/collections", body=body)
+        self.expect(ex, 201, why="a valid new collection")
+        cid = int(ex.body["collection"]["id"])
+        self.model[cid] = CollectionModel(name, description)
+        return cid
+
+    @rule(cid=collections, name=st.none() | NAMES, description=st.none() | TEXTS)
+    def update(self, cid: int, name: str | None, description: str | None) -> None:
+        c = self.model[cid]
+        body = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+        ex = self.call("collections.update", f"/collections/{cid}", body=body)
+        if c.deleted:
+            return self.expect(ex, 404, why=f"collection {cid} was deleted")
+        self.expect(ex, 200, why=f"the owner updates collection {cid}")
+        c.name = name if name is not None else c.name
+        c.description = description if description is not None else c.description
+
+    @precondition(lambda self: live(self.model) >= 2)
+    @rule(cid=collections)
+    def delete(self, cid: int) -> None:
+        c = self.model[cid]
+        ex = self.call("collections.delete", f"/collections/{cid}")
+        if c.deleted:
+            return self.expect(ex, 404, why=f"collection {cid} was already deleted")
+        self.expect(ex, 200, why=f"the owner deletes collection {cid}")
+        c.deleted = True
+
+    @invariant()
+    def collections_read_back(self) -> None:
+        for cid, c in self.model.items():
+            ex = self.call("collections.show", f"/collections/{cid}")
+            if c.deleted:
+                self.gone(ex, f"collection {cid}")
+                continue
+            self.found(ex, f"collection {cid}")
+            got = ex.body["collection"]
+            if (got["name"], got.get("description")) != (c.name, c.description):
+                seen = (got["name"], got.get("description"))
+                raise self.lost(ex, f"(name, description) {(c.name, c.description)}", seen)
+
+    @invariant()
+    def list_totals_follow(self) -> None:
+        # Only the change of each total is asserted: what a target listed before the run
+        # is not the machine's to know.
+        alive = [cid for cid, c in self.model.items() if not c.deleted]
+        for op_id, base in self.base.items():
+            ex, total = self._total(op_id)
+            if total != base + len(alive):
+                expected = f"total {base + len(alive)} ({base} before, {len(alive)} created live)"
+                raise self.lost(ex, expected, f"total {total}")
+            page = ex.body["pagination"]
+            if int(page["last_page"]) == 1:
+                listed = {item["id"] for item in page["data"]}
+                if not set(alive) <= listed or listed & {i for i in self.model if i not in alive}:
+                    raise self.lost(ex, f"the live created collections {alive} listed", listed)
+
+
+# -- 3. beat requests -------------------------------------------------------------------------
+
+
+def _costs(target: Target) -> dict[int, int]:
+    """Token cost by duration, as beat_requests.create's note states it (24h=1, ...)."""
+    note = target.spec.operations["beat_requests.create"].note or ""
+    costs = {int(h): int(n) for h, n in re.findall(r"(\d+)h=(\d+)", note)}
+    return costs or {24: 1, 48: 2, 72: 3}
+
+
+@dataclass
+class RequestModel:
+    hours: int
+    expires: float
+    submissions: list[tuple[int, int]] = field(default_factory=list)
+    deleted: bool = False
+
+
+class BeatRequestMachine(ApiMachine):
+    """Create within the token allowance, fulfil, renew after expiry, delete (owner only)."""
+
+    seed = 3
+    requests = Bundle("beat_requests")
+    PERIOD = 30 * DAY  # the allowance is monthly; the renewal window is 30 days after expiry
+    MAX_SUBMISSIONS = 5  # beat_requests.fulfill: at most 5 tracks per producer per request
+    REFUNDS_ON_DELETE: ClassVar[bool] = True
+    """beat_requests.delete: "spent tokens are refunded, capped at the plan allowance"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.costs = _costs(self.target)
+        self.model: dict[str, RequestModel] = {}
+        status = self._status()[1]
+        self.limit, self.used_before = int(status["monthly_limit"]), int(status["used_this_month"])
+        self.spends: list[tuple[float, int, str]] = []  # (when, tokens, request id)
+        # Tokens spent before the run roll over at moments the model does not know: then the
+        # clock stays inside their month.
+        self.max_advance = 29 * DAY if self.used_before else 3 * self.PERIOD
+        self.advanced = 0.0
+        self.producers: dict[int, list[int]] = {}
+        self.my_tracks: list[int] = []
+        if self.mock is not None:
+            artists = self.mock.records("Artist")
+            owner: dict[int, int] = {a["id"]: int(a["_user"]) for a in artists if a.get("_user")}
+            for track in self.mock.records("Track"):
+                for user in {owner[a] for a in track.get("artists", []) if a in owner}:
+                    self.producers.setdefault(user, []).append(int(track["id"]))
+            self.my_tracks = self.producers.pop(self.me, []) if self.me is not None else []
+            self.producers = dict(sorted(self.producers.items())[:3])  # repeats (409) happen
+
+    def _status(self) -> tuple[Exchange, dict[str, Any]]:
+        path = "/beat-requests/user/rate-limit-status"
+        ex = self.call("beat_requests.user.rate_limit_status.show", path)
+        self.found(ex, "the token allowance")
+        return ex, ex.body["data"]
+
+    def used(self) -> int:
+        now = self.target.now()
+        return self.used_before + sum(n for at, n, _ in self.spends if now - at < self.PERIOD)
+
+    def remaining(self) -> int:
+        return max(self.limit - self.used(), 0)
+
+    def expired(self, r: RequestModel) -> bool:
+        return self.target.now() >= r.expires
+
+    @rule(target=requests, hours=st.sampled_from([24, 48, 72]))
+    def create(self, hours: int) -> Any:
+        cost, left = self.costs[hours], self.remaining()
+        body = {
+            "content": "Dark trap beat, 140 bpm",
+            "reference_track": "https://example.test/ref",
+            "duration_hours": hours,
+        }
+        ex = self.call("beat_requests.create", "/beat-requests", body=body)
+        if left < cost:
+            self.expect(ex, 429, why=f"{cost} tokens needed, {left} left", check=ALLOWANCE)
+            return multiple()
+        self.expect(ex, 201, why=f"{cost} tokens needed, {left} left", check=ALLOWANCE)
+        info = ex.body.get("token_info")
+        if info is not None and int(info["tokens_remaining"]) != left - cost:
+            raise self.lost(ex, f"token_info.tokens_remaining {left - cost}", info)
+        rid = str(ex.body["data"]["id"])
+        self.spends.append((self.target.now(), cost, rid))
+        self.model[rid] = RequestModel(hours, self.target.now() + hours * HOUR)
+        return rid
+
+    @needs_mock
+    @rule(rid=requests, data=st.data())
+    def fulfil(self, rid: str, data: st.DataObject) -> None:
+        r = self.model[rid]
+        producer = data.draw(st.sampled_from(sorted(self.producers)), label="producer")
+        track = data.draw(st.sampled_from(self.producers[producer][:6]), label="track")
+        path = f"/beat-requests/{rid}/fulfill"
+        ex = self.call("beat_requests.fulfill", path, body={"track_id": track}, user=producer)
+        mine = [t for u, t in r.submissions if u == producer]
+        if r.deleted:
+            self.expect(ex, 404, why=f"beat request {rid} was deleted")
+        elif self.expired(r):
+            self.expect(ex, 410, why=f"beat request {rid} has expired")
+        elif track in mine:
+            self.expect(ex, 409, why=f"user {producer} already submitted track {track}")
+        elif len(mine) >= self.MAX_SUBMISSIONS:
+            self.expect(ex, 422, why=f"user {producer} has {len(mine)} submissions")
+        else:
+            self.expect(ex, 200, why=f"user {producer} submits own track {track}")
+            r.submissions.append((producer, track))
+
+    @needs_mock
+    @precondition(lambda self: bool(self.my_tracks))
+    @rule(rid=requests)
+    def fulfil_own(self, rid: str) -> None:
+        r = self.model[rid]
+        path = f"/beat-requests/{rid}/fulfill"
+        ex = self.call("beat_requests.fulfill", path, body={"track_id": self.my_tracks[0]})
+        if r.deleted:
+            return self.expect(ex, 404, why=f"beat request {rid} was deleted")
+        statuses = (403, 410) if self.expired(r) else (403,)
+        self.expect(ex, *statuses, why="the owner cannot submit to their own request")
+
+    @rule(rid=requests)
+    def renew(self, rid: str) -> None:
+        r = self.model[rid]
+        cost, left, now = self.costs[r.hours], self.remaining(), self.target.now()
+        ex = self.call("beat_requests.renew", f"/beat-requests/{rid}/renew")
+        if r.deleted:
+            self.expect(ex, 404, why=f"beat request {rid} was deleted")
+        elif not self.expired(r):
+            self.expect(ex, 409, why=f"beat request {rid} is still active")
+        elif now - r.expires > self.PERIOD:
+            self.expect(ex, 410, why=f"beat request {rid} expired over 30 days ago")
+        elif left < cost:
+            self.expect(ex, 429, why=f"renewal needs {cost} tokens, {left} left", check=ALLOWANCE)
+        else:
+            self.expect(ex, 200, why=f"beat request {rid} expired within the renewal window")
+            self.spends.append((now, cost, rid))
+            r.expires = now + r.hours * HOUR
+
+    @needs_mock
+    @precondition(lambda self: self.advanced + 241 * HOUR + 7 < self.max_advance)
+    @rule(hours=st.sampled_from([1, 25, 73, 241]))
+    def advance(self, hours: int) -> None:
+        # The extra 7 s keep every comparison off an exact expiry or month boundary.
+        clock = self.mock.clock if self.mock is not None else None
+        assert isinstance(clock, ManualClock), "moving time needs the mock's manual clock"
+        clock.advance(hours * HOUR + 7)
+        self.advanced += hours * HOUR + 7
+
+    @needs_mock
+    @rule(rid=requests, data=st.data())
+    def intrude(self, rid: str, data: st.DataObject) -> None:
+        """Someone else may neither delete nor renew the request."""
+        r = self.model[rid]
+        user = data.draw(st.sampled_from(sorted(self.producers)), label="user")
+        if data.draw(st.booleans(), label="delete"):
+            ex = self.call("beat_requests.delete", f"/beat-requests/{rid}", user=user)
+        else:
+            ex = self.call("beat_requests.renew", f"/beat-requests/{rid}/renew", user=user)
+        if r.deleted:
+            return self.expect(ex, 404, why=f"beat request {rid} was deleted")
+        self.expect(ex, 403, why=f"user {user} does not own beat request {rid}")
+
+    @rule(rid=requests)
+    def delete(self, rid: str) -> None:
+        r = self.model[rid]
+        ex = self.call("beat_requests.delete", f"/beat-requests/{rid}")
+        if r.deleted:
+            return self.expect(ex, 404, why=f"beat request {rid} was already deleted")
+        self.expect(ex, 200, why=f"the owner deletes beat request {rid}")
+        r.deleted = True
+        if self.REFUNDS_ON_DELETE:
+            self.spends = [s for s in self.spends if s[2] != rid]
+
+    @invariant()
+    def allowance_follows(self) -> None:
+        ex, status = self._status()
+        if int(status["tokens_remaining"]) != self.remaining():
+            expected = f"tokens_remaining {self.remaining()} ({self.limit} less {self.used()})"
+            raise self.lost(ex, expected, status)
+
+    @invariant()
+    def requests_read_back(self) -> None:
+        for rid, r in self.model.items():
+            ex = self.call("beat_requests.show", f"/beat-requests/{rid}")
+            if r.deleted:
+                self.gone(ex, f"beat request {rid}")
+                continue
+            self.found(ex, f"beat request {rid}")
+            ex = self.call("beat_requests.submissions.list", f"/beat-requests/{rid}/submissions")
+            self.found(ex, f"beat request {rid}")
+            got = sorted((s.get("user_id"), s["track_id"]) for s in ex.body["data"])
+            if got != sorted(r.submissions):
+                raise self.lost(ex, f"(user, track) submissions {sorted(r.submissions)}", got)
+
+
+# -- 4. library and follows -------------------------------------------------------------------
+
+
+class LibraryMachine(ApiMachine):
+    """Save/remove tracks, follow/unfollow users and artists; lists and status agree."""
+
+    seed = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.liked = set(self._liked()[1])
+        self.tracks = self.pool("Track")[:10]
+        self.users = [u for u in self.pool("User") if u != self.me][:6]
+        # Which artist is the caller's own is known on a mock only; elsewhere, users alone.
+        self.my_artists = sorted(
+            a["id"]
+            for a in (self.mock.records("Artist") if self.mock else [])
+            if a.get("_user") == self.me
+        )
+        artists = self.pool("Artist") if self.mock is not None else []
+        self.artists = [a for a in artists if a not in self.my_artists][:6]
+        self.following: dict[tuple[str, int], bool] = {}
+
+    def _liked(self) -> tuple[Exchange, list[int]]:
+        first, items = self.pages("users.me.liked_tracks.list", "/users/me/liked-tracks")
+        self.found(first, "the caller's library")
+        return first, [t["id"] for t in items]
+
+    def _status(self, kind: str, key: int) -> tuple[Exchange, bool]:
+        op_id = f"{kind}.follow_status.show"
+        ex = self.call(op_id, f"/{kind}/{key}/follow-status")
+        self.found(ex, f"{kind[:-1]} {key}")
+        return ex, bool(ex.body["following"])
+
+    @rule(data=st.data(), save=st.booleans())
+    def library(self, data: st.DataObject, save: bool) -> None:
+        track = data.draw(st.sampled_from(self.tracks), label="track")
+        op_id, verb = (
+            ("add_to_library", "add-to") if save else ("remove_from_library", "remove-from")
+        )
+        ex = self.call(f"users.me.{op_id}", f"/users/me/{verb}-library", body={"track_id": track})
+        if save and track in self.liked:
+            return self.expect(ex, 409, why=f"track {track} is already saved")
+        if not save and track not in self.liked:
+            return self.expect(ex, 404, why=f"track {track} is not in the library")
+        self.expect(ex, 200, why=f"{verb.split('-')[0]} track {track}")
+        (self.liked.add if save else self.liked.discard)(track)
+
+    @rule(data=st.data(), kind=st.sampled_from(["users", "artists"]), on=st.booleans())
+    def follow(self, data: st.DataObject, kind: str, on: bool) -> None:
+        kind = kind if self.artists else "users"
+        key = data.draw(
+            st.sampled_from(self.users if kind == "users" else self.artists), label="id"
+        )
+        if (kind, key) not in self.following:
+            self.following[kind, key] = self._status(kind, key)[1]
+        verb = "follow" if on else "unfollow"
+        ex = self.call(f"{kind}.{verb}", f"/{kind}/{key}/{verb}")
+        was = self.following[kind, key]
+        if on and was:
+            return self.expect(ex, 409, why=f"{kind[:-1]} {key} is already followed")
+        if not on and not was:
+            return self.expect(ex, 404, why=f"{kind[:-1]} {key} is not followed")
+        self.expect(ex, 200, why=f"{verb} {kind[:-1]} {key}")
+        self.following[kind, key] = on
+
+    @precondition(lambda self: self.me is not None)
+    @rule(artist=st.booleans())
+    def follow_self(self, artist: bool) -> None:
+        kind, key = (
+            ("artists", self.my_artists[0]) if artist and self.my_artists else ("users", self.me)
+        )
+        ex = self.call(f"{kind}.follow", f"/{kind}/{key}/follow")
+        self.expect(ex, 422, why=f"{kind[:-1]} {key} is the caller's own")
+
+    @invariant()
+    def library_lists_what_was_saved(self) -> None:
+        ex, ids = self._liked()
+        if set(ids) != self.liked or len(ids) != len(set(ids)):
+            raise self.lost(ex, f"liked tracks {sorted(self.liked)}", sorted(ids))
+
+    @invariant()
+    def follow_status_agrees(self) -> None:
+        for (kind, key), on in self.following.items():
+            ex, following = self._status(kind, key)
+            if following != on:
+                raise self.lost(ex, f"following={on}", f"following={following}")
+        first, users = self.pages("users.me.followed_users.list", "/users/me/followed-users")
+        listed = {u["id"] for u in users}
+        for (kind, key), on in self.following.items():
+            if kind == "users" and (key in listed) != on:
+                raise self.lost(first, f"user {key} {'' if on else 'not '}listed", sorted(listed))
+
+
+# -- 5. exclusive licence presets -------------------------------------------------------------
+
+
+@dataclass
+class PresetModel:
+    name: str
+    deleted: bool = False
+
+
+class PresetMachine(ApiMachine):
+    """Preset CRUD and the default preset."""
+
+    seed = 5
+    presets = Bundle("presets")
+    CHECKS_DEFAULT: ClassVar[bool] = True
+    """The default is the preset last set (set False for a target without defaults)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[int, PresetModel] = {}
+        self.default: int | None = None
+        self.default_known = False
+
+    @precondition(lambda self: len(self.model) < FEW)
+    @rule(target=presets, name=NAMES, price=st.integers(0, 500))
+    def create(self, name: str, price: int) -> int:
+        body = {"name": name, "price": price, "terms": "Exclusive rights"}
+        ex = self.call("exclusive_license_presets.create", "/exclusive-license-presets", body=body)
+        self.expect(ex, 201, why="a valid new preset")
+        pid = int(ex.body["preset"]["id"])
+        self.model[pid] = PresetModel(name)
+        return pid
+
+    @rule(pid=presets, name=NAMES)
+    def update(self, pid: int, name: str) -> None:
+        p = self.model[pid]
+        path = f"/exclusive-license-presets/{pid}"
+        ex = self.call("exclusive_license_presets.update", path, body={"name": name})
+        if p.deleted:
+            return self.expect(ex, 404, why=f"preset {pid} was deleted")
+        self.expect(ex, 200, why=f"the owner renames preset {pid}")
+        p.name = name
+
+    @rule(pid=presets, artist_route=st.booleans())
+    def set_default(self, pid: int, artist_route: bool) -> None:
+        p = self.model[pid]
+        if artist_route:
+            path = "/artist/exclusive-license-default"
+            ex = self.call("artist.exclusive_license_default.set", path, body={"preset_id": pid})
+            refused: tuple[int, ...] = (404, 422)
+        else:
+            path = f"/exclusive-license-presets/{pid}/set-default"
+            ex = self.call("exclusive_license_presets.set_default", path)
+            refused = (404,)
+        if p.deleted:
+            return self.expect(ex, *refused, why=f"preset {pid} was deleted")
+        self.expect(ex, 200, why=f"preset {pid} becomes the default")
+        self.default, self.default_known = pid, True
+
+    @precondition(lambda self: live(self.model) >= 2)
+    @rule(pid=presets)
+    def delete(self, pid: int) -> None:
+        p = self.model[pid]
+        ex = self.call("exclusive_license_presets.delete", f"/exclusive-license-presets/{pid}")
+        if p.deleted:
+            return self.expect(ex, 404, why=f"preset {pid} was already deleted")
+        self.expect(ex, 200, why=f"the owner deletes preset {pid}")
+        p.deleted = True
+        if self.default == pid:
+            self.default_known = False  # what becomes the default then is not documented
+
+    @invariant()
+    def presets_read_back(self) -> None:
+        for pid, p in self.model.items():
+            ex = self.call("exclusive_license_presets.show", f"/exclusive-license-presets/{pid}")
+            if p.deleted:
+                self.gone(ex, f"preset {pid}")
+                continue
+            self.found(ex, f"preset {pid}")
+            if ex.body["preset"]["name"] != p.name:
+                raise self.lost(ex, f"name {p.name!r} (last set)", ex.body["preset"]["name"])
+        ex = self.call("exclusive_license_presets.list", "/exclusive-license-presets")
+        listed = {item["id"] for item in ex.body["presets"]}
+        live = {pid for pid, p in self.model.items() if not p.deleted}
+        if not live <= listed or listed & (set(self.model) - live):
+            raise self.lost(ex, f"live presets {sorted(live)} listed, deleted ones not", listed)
+
+    @precondition(lambda self: self.CHECKS_DEFAULT and self.default_known)
+    @invariant()
+    def default_is_last_set(self) -> None:
+        ex = self.call("artist.exclusive_license_default.show", "/artist/exclusive-license-default")
+        got = (ex.body.get("preset") or {}).get("id") if ex.status == 200 else ex.excerpt()
+        if got != self.default:
+            raise self.lost(ex, f"preset {self.default} (the one last set as default)", got)
+
+
+# -- 6. messaging -----------------------------------------------------------------------------
+
+
+@dataclass
+class MessageModel:
+    id: int
+    sender: int | None
+    text: str
+    read_by: set[int | None] = field(default_factory=set)
+
+
+@dataclass
+class ConversationModel:
+    members: list[int | None]
+    messages: list[MessageModel] = field(default_factory=list)
+
+
+class MessagingMachine(ApiMachine):
+    """Conversations, messages and read marks; unread counts and the outbox follow."""
+
+    seed = 6
+    conversations = Bundle("conversations")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[int, ConversationModel] = {}
+        self.peers = [u for u in self.pool("User") if u != self.me][:4]
+        self.base_unread: dict[int | None, int] = {self.me: self._unread(self.me)[1]}
+        self.base_outbox = len(self.mock.outbox) if self.mock is not None else 0
+
+    def _unread(self, user: int | None) -> tuple[Exchange, int]:
+        ex = self.call("messaging.unread_count.show", "/messaging/unread-count", user=user)
+        self.found(ex, "the unread count")
+        return ex, int(ex.body["data"]["unread_count"])
+
+    def _involve(self, users: list[int]) -> None:
+        """Read a user's unread count before the machine first writes to them (mock only)."""
+        for user in users:
+            if self.mock is not None and user not in self.base_unread:
+                self.base_unread[user] = self._unread(user)[1]
+
+    def _record(self, cid: int, ex: Exchange, message: dict[str, Any], sender: int | None) -> None:
+        if message.get("message_text") is None or not isinstance(message.get("id"), int):
+            raise self.lost(ex, "the sent message with its id", ex.excerpt())
+        conversation = self.model[cid]
+        text = str(message["message_text"])
+        conversation.messages.append(MessageModel(message["id"], sender, text))
+
+    @precondition(lambda self: len(self.model) < FEW)
+    @rule(target=conversations, data=st.data(), text=TEXTS)
+    def start(self, data: st.DataObject, text: str) -> int:
+        peers = data.draw(
+            st.lists(st.sampled_from(self.peers), min_size=1, max_size=2, unique=True)
+        )
+        self._involve(peers)
+        body: dict[str, Any] = {"message_text": text}
+        body.update({"user_id": peers[0]} if len(peers) == 1 else {"user_ids": peers})
+        ex = self.call("messaging.conversations.start", "/messaging/conversations/start", body=body)
+        self.expect(ex, 201, why=f"a conversation with users {peers}")
+        cid = int(ex.body["data"]["conversation"]["id"])
+        self.model[cid] = ConversationModel([self.me, *peers])
+        self._record(cid, ex, ex.body["data"]["message"], self.me)
+        return cid
+
+    def _send(self, cid: int, text: str, sender: int | None) -> None:
+        body = {"conversation_id": cid, "message_text": text}
+        ex = self.call("messaging.messages.create", "/messaging/messages", body=body, user=sender)
+        self.expect(ex, 201, why=f"user {sender} writes in conversation {cid}")
+        self._record(cid, ex, ex.body["data"], sender)
+
+    @rule(cid=conversations, text=TEXTS)
+    def send(self, cid: int, text: str) -> None:
+        self._send(cid, text, self.me)
+
+    @needs_mock
+    @rule(cid=conversations, data=st.data(), text=TEXTS)
+    def reply(self, cid: int, data: st.DataObject, text: str) -> None:
+        peers = [m for m in self.model[cid].members if m != self.me]
+        self._send(cid, text, data.draw(st.sampled_from(peers), label="sender"))
+
+    def _reader(self, cid: int, data: st.DataObject) -> int | None:
+        members = self.model[cid].members if self.mock is not None else [self.me]
+        return data.draw(st.sampled_from(members), label="reader")
+
+    @rule(cid=conversations, data=st.data(), read=st.booleans())
+    def mark(self, cid: int, data: st.DataObject, read: bool) -> None:
+        """Mark a whole conversation read, or unread, for one participant."""
+        reader = self._reader(cid, data)
+        verb = "read" if read else "unread"
+        path = f"/messaging/conversations/{cid}/{verb}"
+        ex = self.call(f"messaging.conversations.{verb}", path, user=reader)
+        self.expect(ex, 200, why=f"user {reader} takes part in conversation {cid}")
+        for message in self.model[cid].messages:
+            if read and message.sender != reader:
+                message.read_by.add(reader)
+            elif not read:
+                message.read_by.discard(reader)
+
+    @rule(cid=conversations, data=st.data())
+    def read_message(self, cid: int, data: st.DataObject) -> None:
+        reader = self._reader(cid, data)
+        message = data.draw(st.sampled_from(self.model[cid].messages), label="message")
+        path = f"/messaging/messages/{message.id}/read"
+        ex = self.call("messaging.messages.read", path, user=reader)
+        self.expect(ex, 200, why=f"user {reader} reads a message of their conversation")
+        if message.sender != reader:
+            message.read_by.add(reader)
+
+    @needs_mock
+    @rule(cid=conversations, data=st.data())
+    def outsider_reads(self, cid: int, data: st.DataObject) -> None:
+        outsiders = [u for u in self.peers if u not in self.model[cid].members]
+        if not outsiders:
+            return
+        user = data.draw(st.sampled_from(outsiders), label="outsider")
+        path = f"/messaging/conversations/{cid}/messages"
+        ex = self.call("messaging.conversations.messages.list", path, user=user)
+        self.expect(ex, 403, why=f"user {user} is not a participant of conversation {cid}")
+
+    @invariant()
+    def messages_read_back(self) -> None:
+        for cid, conversation in self.model.items():
+            path = f"/messaging/conversations/{cid}/messages"
+            ex = self.call("messaging.conversations.messages.list", path, params={"limit": "200"})
+            self.found(ex, f"conversation {cid}")
+            got = [(m["id"], m["message_text"]) for m in ex.body["data"]]
+            sent = [(m.id, m.text) for m in conversation.messages]
+            if got != sent:
+                raise self.lost(ex, f"the messages sent, in order: {sent}", got)
+
+    @invariant()
+    def unread_counts_follow(self) -> None:
+        for user, base in self.base_unread.items():
+            unread = sum(
+                1
+                for c in self.model.values()
+                if user in c.members
+                for m in c.messages
+                if m.sender != user and user not in m.read_by
+            )
+            ex, count = self._unread(user)
+            if count != base + unread:
+                expected = f"unread_count {base + unread} for user {user} ({base} before)"
+                raise self.lost(ex, expected, f"unread_count {count}")
+
+    @needs_mock
+    @invariant()
+    def outbox_gains_one_per_recipient(self) -> None:
+        assert self.mock is not None
+        sent = sorted(
+            (m.id, r)
+            for c in self.model.values()
+            for m in c.messages
+            for r in c.members
+            if r != m.sender
+        )
+        got = sorted(
+            (e["message_id"], e["to_user_id"]) for e in self.mock.outbox[self.base_outbox :]
+        )
+        if got != sent:
+            ex = self._unread(self.me)[0]
+            raise self.lost(ex, f"outbox entries (message, recipient) {sent}", got)
+
+
+# -- the test cases ---------------------------------------------------------------------------
+
+
+def _case(machine: type[ApiMachine], examples: int, steps: int) -> Any:
+    case = machine.TestCase
+    case.settings = suite_settings(max_examples=examples, stateful_step_count=steps)
+    return pytest.mark.beatpass_writes(case)
+
+
+TestPlaylists = _case(PlaylistMachine, 20, 30)
+TestCollections = _case(CollectionMachine, 15, 25)
+TestBeatRequests = _case(BeatRequestMachine, 20, 35)
+TestLibrary = _case(LibraryMachine, 15, 25)
+TestPresets = _case(PresetMachine, 15, 25)
+TestMessaging = _case(MessagingMachine, 20, 25)
