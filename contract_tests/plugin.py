@@ -217,7 +217,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     path = config.getoption("--beatpass-coverage", None)
     if path:
         recorder.write_json(api, path)
-        terminalreporter.write_line(f"coverage written to {path}")
     sent = live.pace().sent if live is not None else recorder.requests
     target = f"live {live.base_url}" if live is not None else "offline mock"
     report = build_report(recorder, api, target=target, requests_sent=sent)
