@@ -22,7 +22,7 @@ import httpx
 
 from spec import Operation, Spec
 
-from . import _commerce, _flows  # noqa: F401 - they register their behaviours
+from . import _commerce, _discovery, _flows  # noqa: F401 - they register their behaviours
 from ._auth import AuthResult, TokenStore
 from ._behaviours import BEHAVIOURS, Call, generic
 from ._clock import Clock

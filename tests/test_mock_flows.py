@@ -219,3 +219,27 @@ def test_upload_is_captured_as_publication(api: BeatPassMock, me: httpx.Client) 
     assert (created["name"], created["bpm"]) == ("Demo", 90)
     assert [u["id"] for u in api.uploads] == [created["id"]]
     assert me.get(f"/tracks/{created['id']}").json()["track"]["name"] == "Demo"
+
+
+def test_search_follows_query_types_and_limit(api: BeatPassMock, me: httpx.Client) -> None:
+    word = api.records("Track")[0]["name"].split()[0]
+    body = me.get("/search", params={"query": word, "types": "track,artist", "limit": 2}).json()
+    assert body["query"] == word
+    assert set(body["results"]) == {"tracks", "artists"}
+    assert 1 <= len(body["results"]["tracks"]) <= 2
+    assert all(word.lower() in t["name"].lower() for t in body["results"]["tracks"])
+    nothing = me.get("/search", params={"query": "zzzz-no-such-name"}).json()["results"]
+    assert all(hits == [] for hits in nothing.values())
+
+
+def test_radio_is_built_from_its_seed(api: BeatPassMock, me: httpx.Client) -> None:
+    genre = api.records("Genre")[0]
+    by_id = me.get(f"/radio/genre/{genre['id']}").json()["tracks"]
+    by_name = me.get(f"/radio/genre/{genre['name']}").json()["tracks"]
+    assert by_id == by_name
+    assert by_id
+    assert all(genre["id"] in [g["id"] for g in t["genres"]] for t in by_id)
+    artist_station = me.get("/radio/artist/3").json()["tracks"]
+    assert all(3 in [a["id"] for a in t["artists"]] for t in artist_station)
+    missing = me.get("/radio/tag/no-such-tag-anywhere")
+    assert (missing.status_code, missing.json()) == (404, {"message": "Station not found."})
