@@ -26,8 +26,11 @@ def _write_json(data: Any, out: str) -> None:
         sys.stdout.write(text)
         return
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -80,7 +83,12 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from mockserver import BeatPassMock, SystemClock, serve
+    from mockserver import BeatPassMock, SystemClock
+
+    try:
+        from mockserver import serve
+    except ImportError as exc:
+        raise CliError(str(exc)) from None
 
     tokens = tuple(args.token) or ("mock-token",)
     api = BeatPassMock(
@@ -155,6 +163,22 @@ class CliError(ContractError):
     """A bad argument or an unreadable input file: reported in one line, exit status 2."""
 
 
+def _bounded(kind: type, low: float, high: float | None = None) -> Callable[[str], Any]:
+    """An argparse type: a number within bounds, or a one-line usage error."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"{low:g}..{high:g}" if high is not None else f">= {low:g}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({bounds})")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="beatpass-contract",
@@ -180,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the mock over HTTP on loopback (a local sandbox)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    p.add_argument("--port", type=_bounded(int, 0, 65535), default=8000, help="0 picks a free port")
     p.add_argument("--seed", type=int, default=0, help="dataset seed (same seed, same data)")
     p.add_argument(
         "--token",
@@ -206,13 +230,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", metavar="URL", help="API base URL for --live (default: production)"
     )
     p.add_argument(
-        "--max-requests", type=int, default=100, metavar="N", help="live: cap on requests"
+        "--max-requests",
+        type=_bounded(int, 1),
+        default=100,
+        metavar="N",
+        help="live: cap on requests",
     )
-    p.add_argument("--rate", type=float, default=60, metavar="N", help="live: requests per minute")
+    p.add_argument(
+        "--rate",
+        type=_bounded(float, 0.01),
+        default=60,
+        metavar="N",
+        help="live: requests per minute",
+    )
     p.add_argument("--report", metavar="FILE", help="write a drift report (.json, else Markdown)")
     p.add_argument("--profile", choices=("ci", "dev", "live"), help="Hypothesis profile")
     p.add_argument(
-        "--workers", type=int, default=2, help="pytest-xdist workers when installed (0: none)"
+        "--workers",
+        type=_bounded(int, 0, 64),
+        default=2,
+        help="pytest-xdist workers when installed (0: none)",
     )
     p.add_argument("--coverage", metavar="FILE", help="write endpoint and status coverage as JSON")
     p.add_argument("-k", metavar="EXPR", help="only tests matching this pytest -k expression")

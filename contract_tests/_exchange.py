@@ -23,7 +23,7 @@ class Exchange:
     response: httpx.Response
     now: float
     """The target's clock when the response arrived (for ``X-RateLimit-Reset``)."""
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = field(default=(), repr=False)  # never in a traceback
     _body: Any = field(default=_MISSING, repr=False)
 
     @property

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from filelock import FileLock
@@ -28,6 +29,7 @@ from spec import LiveGuardError, Spec
 DEFAULT_MAX_REQUESTS = 100
 DEFAULT_RATE = 60  # per minute: a fifth of the documented global 300/min
 MAX_429_WAITS = 5
+MAX_WAIT = 120.0  # seconds: a longer Retry-After stops the run instead of hanging it
 MAX_RETRIES = 2  # for 5xx and timeouts
 READ_METHODS = ("GET", "HEAD")
 
@@ -49,10 +51,23 @@ class Pace:
 
     def _read(self) -> dict[str, float]:
         try:
-            data: dict[str, float] = json.loads(self.path.read_text(encoding="utf-8"))
-            return data
-        except (FileNotFoundError, ValueError):
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return {"sent": 0, "next_at": 0.0, "pause_until": 0.0}
+        try:
+            data: dict[str, float] = json.loads(text)
+        except ValueError:
+            # Never start the budget over: a broken file stops the run.
+            raise LiveGuardError(
+                f"the shared request budget file {self.path} is unreadable"
+            ) from None
+        return data
+
+    def _write(self, state: dict[str, float]) -> None:
+        """Atomically: a reader never sees half a file."""
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(partial, self.path)
 
     def reserve(self, what: str) -> None:
         """Take one request from the budget and wait for its slot in the shared pace."""
@@ -66,7 +81,7 @@ class Pace:
             slot = max(now, state["next_at"], state["pause_until"])
             state["sent"] += 1
             state["next_at"] = slot + 60.0 / self.rate
-            self.path.write_text(json.dumps(state), encoding="utf-8")
+            self._write(state)
         if slot > now:
             self.sleep(slot - now)
 
@@ -75,7 +90,7 @@ class Pace:
         with FileLock(str(self.path) + ".lock"):
             state = self._read()
             state["pause_until"] = max(state["pause_until"], self.clock() + seconds)
-            self.path.write_text(json.dumps(state), encoding="utf-8")
+            self._write(state)
 
     @property
     def sent(self) -> int:
@@ -114,6 +129,15 @@ class LiveGuard(httpx.BaseTransport):
         url = request.url
         if (url.scheme, url.host, url.port) != (self.base.scheme, self.base.host, self.base.port):
             raise LiveGuardError(f"refused {what}: not the API under test ({self.base})")
+        segments = [
+            unquote(s) for s in url.raw_path.split(b"?")[0].decode("ascii", "replace").split("/")
+        ]
+        if any(
+            s in (".", "..") or "/" in s or "\\" in s or not s.isprintable() for s in segments[1:]
+        ):
+            raise LiveGuardError(
+                f"refused {what}: dot, slash or control characters in a path segment"
+            )
         if self.reads.match("GET", url.path) is None:
             raise LiveGuardError(f"refused {what}: not a documented read operation")
 
@@ -137,7 +161,13 @@ class LiveGuard(httpx.BaseTransport):
                 waits += 1
                 response.read()
                 response.close()
-                self.pace.pause(_retry_after(response, waits))
+                wait = _retry_after(response, waits)
+                if wait > MAX_WAIT:
+                    raise LiveGuardError(
+                        f"the server asks to wait {wait:.0f} s before {what} (limit "
+                        f"{MAX_WAIT:.0f} s): stopping instead of hanging; retry later, slower"
+                    )
+                self.pace.pause(wait)
                 continue
             if response.status_code >= 500 and retries < MAX_RETRIES:
                 retries += 1

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 import spec
@@ -35,11 +36,13 @@ STATE_KEY = "beatpass_live_state_dir"
 @dataclass
 class LiveSettings:
     base_url: str
-    token: str
+    token: str = field(repr=False)  # never shown, not even with pytest --showlocals
     max_requests: int
     rate: float
     state_dir: Path
     target: LiveTarget | None = None
+    owns_state_dir: bool = False
+    """The controller made the pace directory and removes it at the end."""
 
     def pace(self) -> Pace:
         return Pace(state_path(self.state_dir), self.max_requests, self.rate)
@@ -62,21 +65,31 @@ def settings_from(config: pytest.Config) -> LiveSettings:
         or os.environ.get(BASE_URL_ENV)
         or spec.load().policies.base_url
     )
+    url = httpx.URL(base_url)
+    if url.scheme != "https" and url.host not in ("127.0.0.1", "localhost", "::1"):
+        raise pytest.UsageError(
+            f"--beatpass-live refuses {url.scheme}:// for {url.host}: the token would travel in"
+            " clear text (plain HTTP is allowed on loopback only)"
+        )
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and STATE_KEY in workerinput:
         state_dir = Path(workerinput[STATE_KEY])
+        owns = False
     else:
-        state_dir = Path(tempfile.mkdtemp(prefix="beatpass-live-"))
+        state_dir, owns = Path(tempfile.mkdtemp(prefix="beatpass-live-")), True
     rate = float(config.getoption("--beatpass-rate") or DEFAULT_RATE)
     max_requests = int(config.getoption("--beatpass-max-requests") or DEFAULT_MAX_REQUESTS)
     if rate <= 0 or max_requests <= 0:
         raise pytest.UsageError("--beatpass-rate and --beatpass-max-requests must be positive")
-    return LiveSettings(base_url.rstrip("/"), token, max_requests, rate, state_dir)
+    return LiveSettings(
+        base_url.rstrip("/"), token, max_requests, rate, state_dir, owns_state_dir=owns
+    )
 
 
 def deselect_for_live(items: list[pytest.Item]) -> None:
     """Skip what must not run live; keep a few error-path examples."""
     seen: dict[str, int] = {}
+    api = spec.load()
     for item in items:
         if item.get_closest_marker("beatpass_writes") or item.get_closest_marker(
             "beatpass_offline_only"
@@ -87,9 +100,15 @@ def deselect_for_live(items: list[pytest.Item]) -> None:
             continue
         name = getattr(item, "originalname", item.name)
         if name in LIVE_SAMPLES:
+            params = getattr(item, "callspec", None)
+            op_id = params.params.get("op_id") if params is not None else None
+            op = api.operations.get(op_id) if isinstance(op_id, str) else None
+            if op is None or not op.read_only or seen.get(name, 0) >= LIVE_SAMPLES[name]:
+                item.add_marker(
+                    pytest.mark.skip(reason="live run: error paths are sampled (reads only)")
+                )
+                continue
             seen[name] = seen.get(name, 0) + 1
-            if seen[name] > LIVE_SAMPLES[name]:
-                item.add_marker(pytest.mark.skip(reason="live run: error paths are sampled"))
 
 
 class XdistHooks:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import strategies as st
@@ -73,13 +74,14 @@ class RequestStrategies:
                 )
             if pool:
                 parts[p.name] = st.sampled_from(pool)
-            else:
-                parts[p.name] = self.builder.build(schema["properties"][p.name], schema["$id"], 1)
+            else:  # "." and ".." would make httpx (and servers) resolve another path
+                drawn = self.builder.build(schema["properties"][p.name], schema["$id"], 1)
+                parts[p.name] = drawn.filter(lambda v: _text(v) not in (".", ".."))
 
         def fill(values: dict[str, Any]) -> str:
             path = op.path
             for name, value in values.items():
-                path = path.replace("{" + name + "}", _text(value))
+                path = path.replace("{" + name + "}", quote(_text(value), safe=""))
             return path
 
         return st.fixed_dictionaries(parts).map(fill)

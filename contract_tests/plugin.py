@@ -12,6 +12,7 @@ it, and an unknown keyword is an error, not a silent default.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -117,6 +118,8 @@ LIVE_KEY = pytest.StashKey[LiveSettings]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(XdistCoverage(), "beatpass-xdist-coverage")
     profile = config.getoption("--beatpass-profile", None)
     if config.getoption("--beatpass-live", False):
         live = settings_from(config)
@@ -187,14 +190,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     live = config.stash.get(LIVE_KEY, None)
     if live is not None and live.target is not None:
         live.target.shutdown()
+    if live is not None and live.owns_state_dir:
+        shutil.rmtree(live.state_dir, ignore_errors=True)
 
 
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    """Controller side of pytest-xdist: merge a worker's coverage."""
-    data = getattr(node, "workeroutput", {}).get("beatpass_coverage")
-    recorder = node.config.stash.get(RECORDER_KEY, None)
-    if data and recorder is not None:
-        recorder.merge(json.loads(data))
+class XdistCoverage:
+    """Controller side of pytest-xdist (registered only when xdist is active, since its hooks
+    are unknown to a plain pytest): merge each worker's coverage."""
+
+    @staticmethod
+    def pytest_testnodedown(node: Any, error: Any) -> None:
+        data = getattr(node, "workeroutput", {}).get("beatpass_coverage")
+        recorder = node.config.stash.get(RECORDER_KEY, None)
+        if data and recorder is not None:
+            recorder.merge(json.loads(data))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -84,6 +84,10 @@ class MockCore:
     def handle(self, request: httpx.Request) -> httpx.Response:
         try:
             response, op = self._handle(request)
+            if request.method == "HEAD":
+                response = httpx.Response(
+                    response.status_code, headers=response.headers, content=b""
+                )
         except (httpx.TimeoutException, httpx.NetworkError):
             raise  # an injected transport fault
         except Exception:  # the last wall: a bug in the mock must still answer in the format
@@ -99,7 +103,9 @@ class MockCore:
 
     def _handle(self, request: httpx.Request) -> tuple[httpx.Response, Operation | None]:
         path = request.url.path
-        match = self.router.match(request.method, path)
+        # HEAD is answered as GET without a body (HTTP semantics; the live guard allows it).
+        method = "GET" if request.method == "HEAD" else request.method
+        match = self.router.match(method, path)
         op = match.operation if match is not None else None
         auth = self.tokens.check(request.headers.get("authorization"))
         client = (

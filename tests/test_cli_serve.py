@@ -33,8 +33,18 @@ def _start(*args: str) -> Served:
         bufsize=1,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    assert process.stdout is not None
-    first = process.stdout.readline()
+    stdout = process.stdout
+    assert stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout=30)  # a server that never starts fails the test instead of hanging it
+    if not lines:
+        process.kill()
+        process.wait()
+        stdout.close()
+        raise AssertionError("beatpass-contract serve printed nothing within 30 s")
+    first = lines[0]
     assert first.startswith("BeatPass mock serving at http://127.0.0.1:"), first
     served = Served(process, first.split(" at ")[1].split(" ")[0])
 

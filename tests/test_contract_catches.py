@@ -162,18 +162,17 @@ def test_broken_variant_fails_naming_the_check(
     assert "mock-token" not in str(failures[0])
 
 
-@pytest.mark.parametrize("breakage", [c.values[0] for c in CASES])
-def test_the_real_mock_passes_the_same_requests(breakage: Breakage) -> None:
+CONTROLS = sorted({(c.values[1], c.values[2], c.values[3]) for c in CASES})
+
+
+@pytest.mark.parametrize(("op_id", "tier", "path"), CONTROLS)
+def test_the_real_mock_passes_the_same_requests(op_id: str, tier: str, path: str) -> None:
+    """The control: without a breakage, the very requests of CASES pass every check."""
     target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
+    params = {"per_page": "10"} if op_id == "tracks.list" else {}
     with Session(target) as session:
-        for op_id, path in (
-            ("tracks.show", "/tracks/1"),
-            ("tracks.show", "/tracks/999999"),
-            ("tracks.list", "/tracks"),
-        ):
-            for tier in ("token", "public"):
-                ex = session.send(Draft(API.operations[op_id], path), tier)  # type: ignore[arg-type]
-                assert run_checks(session.ctx, ex) == []
+        ex = session.send(Draft(API.operations[op_id], path, params), tier)  # type: ignore[arg-type]
+        assert run_checks(session.ctx, ex) == []
 
 
 def test_every_registered_check_runs_by_default() -> None:
