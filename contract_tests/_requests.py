@@ -54,7 +54,7 @@ def build(
     for p in op.query_params:
         if p.required or (optional and rng.random() < 0.5):
             value = example(p.schema, rng, name=p.name)
-            params[p.name] = ",".join(map(str, value)) if isinstance(value, list) else _text(value)
+            params[p.name] = query_text(value)
     body = None
     if op.body is not None:
         body = example(op.body.schema, rng, resource=lambda r, g: _first(ids(r, "id"), g))
@@ -63,9 +63,12 @@ def build(
     return RequestSpec(op, path, params, body)
 
 
-def _text(value: Any) -> str:
+def query_text(value: Any) -> str:
+    """A parameter value as it is written in a URL (booleans as true/false, lists joined)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(query_text(v) for v in value)
     return str(value)
 
 

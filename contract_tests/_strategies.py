@@ -19,6 +19,7 @@ from spec import Operation, Spec
 from spec._strategies import StrategyBuilder
 
 from ._requests import _ID_FIELDS
+from ._requests import query_text as _text
 from ._target import Target
 
 
@@ -42,14 +43,6 @@ class Draft:
         elif self.json_body is not None:
             kwargs["json"] = self.json_body
         return kwargs
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(_text(v) for v in value)
-    return str(value)
 
 
 class RequestStrategies:
