@@ -252,3 +252,13 @@ def test_every_response_is_json_with_the_documented_error_body_on_errors(api: Be
             body = json.loads(r.content)
             assert isinstance(body["message"], str)
             assert API.schemas.errors("common/error", body) == []
+
+
+def test_head_is_answered_like_get_without_a_body(api: BeatPassMock) -> None:
+    with api.client() as client:
+        head, get = client.head("/tracks/1"), client.get("/tracks/1")
+        missing = client.head("/tracks/999999")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == get.headers["content-type"] == "application/json"
+    assert "X-RateLimit-Remaining" in head.headers
+    assert (missing.status_code, missing.content) == (404, b"")

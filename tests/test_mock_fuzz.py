@@ -445,7 +445,10 @@ def run_in_process(
     except Exception as exc:  # the handler must never raise without an injected fault
         return None, [f"handler raised {type(exc).__name__}: {exc}", *errors.take()]
     problems = answer_problems(
-        response.status_code, response.headers.get("content-type", ""), response.content
+        response.status_code,
+        response.headers.get("content-type", ""),
+        response.content,
+        head=case.method.upper() == "HEAD",
     )
     return response, problems + errors.take()
 
