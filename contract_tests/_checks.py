@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from spec import Spec, Tier
+from spec import Spec
 
 from . import _failures as f
 from ._exchange import Exchange
@@ -370,6 +370,3 @@ def run_checks(
     recorder.exchange(ex.op.id, ex.status)
     return failures
 
-
-def tier_name(tier: Tier) -> str:
-    return "anonymous" if tier == "public" else "token"

@@ -26,7 +26,6 @@ class Target:
         self.spec = spec
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._ids: dict[tuple[str, str], list[Any]] = {}
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -61,12 +61,6 @@ class Schemas:
         """The body schema of a response, or None for a non-JSON or undocumented one."""
         return self.documents.get(response_name(op_id, status, tier))
 
-    def resolve(self, ref: str, base: str) -> JSON:
-        """The document a ``$ref`` written in the document ``base`` (a URI) points at."""
-        from urllib.parse import urljoin
-
-        return self.by_uri[urljoin(base, ref)]
-
     def bundled(self, name: str) -> JSON:
         """The named schema with every schema it references embedded under ``$defs``: a
         document that validates on its own, for tools that want one file per schema."""

@@ -232,10 +232,3 @@ class Spec:
         from ._compile import compile_schemas
 
         return compile_schemas(self)
-
-    def operation(self, method: str, path: str) -> Operation | None:
-        """The operation documented for exactly this method and path template, if any."""
-        for op in self.operations.values():
-            if op.method == method.upper() and op.path == path:
-                return op
-        return None
