@@ -369,4 +369,3 @@ def run_checks(
         recorder.check(name, failed=bool(failures and failures[-1].check == name))
     recorder.exchange(ex.op.id, ex.status)
     return failures
-

@@ -195,7 +195,7 @@ class MockCore:
                     raise RequestError(401, "Unauthenticated.")
                 path[p.name] = auth.user_id
             record = self.store.find(p.resource, p.name, path[p.name])
-            if record is None or record.get("_hidden"):
+            if record is None:
                 raise RequestError(404, f"{p.resource} not found.")
             records.setdefault(p.resource, record)
         body = read_body(op, self.schemas, request.content, request.headers.get("content-type", ""))

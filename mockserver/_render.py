@@ -170,7 +170,7 @@ class BodyBuilder:
             if parent_name != resource:
                 items = self.store.related(parent_name, parent["id"], resource)
         if items is None:
-            items = [r for r in self.store.all(resource) if not r.get("_hidden")]
+            items = self.store.all(resource)
             if self.ctx.parent is not None:  # unrelated resources: a stable sample
                 rng = random.Random(f"{self.ctx.op.id}:{self.ctx.parent[1]['id']}")
                 items = rng.sample(items, min(len(items), rng.randint(0, 10)))

@@ -147,7 +147,6 @@ def _build(store: Store, seed: int) -> None:
                 tags=rng.sample(tags, rng.randint(0, 3)),
                 duration=(minutes * 60 + seconds) * 1000,
                 duration_text=f"{minutes}:{seconds:02d}",
-                _hidden=False,
             ),
         )
         if album is not None:

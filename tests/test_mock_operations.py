@@ -18,7 +18,7 @@ OPERATIONS = sorted(API.operations)
 
 def mock_ids(mock: BeatPassMock):  # type: ignore[no-untyped-def]
     def ids(resource: str, param: str) -> list[Any]:
-        records = [r for r in mock.records(resource) if not r.get("_hidden")]
+        records = mock.records(resource)
         fields = API.resources[resource].fields
         key = (
             param
