@@ -29,6 +29,18 @@ from ._store import Record, Store
 
 DEFAULT_TOKEN = "mock-token"
 SERVED_TIMEOUT = 30.0
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": (
+        "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+    ),
+}
+CORS_PREFLIGHT = {
+    **CORS,
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+    "Access-Control-Max-Age": "600",
+}
 
 
 class _HandlerRoute(respx.Route):
@@ -100,14 +112,22 @@ class BeatPassMock:
         """The core for the HTTP sandbox, where a transport fault cannot be raised to the
         client: an injected timeout holds the response for ``SERVED_TIMEOUT`` seconds (clients
         with a shorter timeout see a real timeout) and then answers 504; an injected connection
-        error answers 503."""
+        error answers 503.
+
+        Browsers get permissive CORS, as local sandboxes (Prism, WireMock) give them: a web app
+        in development can call the sandbox from its own origin.
+        """
+        if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+            return httpx.Response(204, headers=CORS_PREFLIGHT)
         try:
-            return self.handler(request)
+            response = self.handler(request)
         except httpx.TimeoutException:
             self.clock.sleep(SERVED_TIMEOUT)
-            return httpx.Response(504, json={"message": "Gateway Timeout"})
+            response = httpx.Response(504, json={"message": "Gateway Timeout"})
         except httpx.NetworkError:
-            return httpx.Response(503, json={"message": "Service Unavailable"})
+            response = httpx.Response(503, json={"message": "Service Unavailable"})
+        response.headers.update(CORS)
+        return response
 
     @property
     def transport(self) -> httpx.MockTransport:

@@ -128,3 +128,16 @@ def test_port_in_use_fails_with_status_1() -> None:
             timeout=30,
         )
     assert result.returncode == 1
+
+
+def test_browsers_get_cors(sandbox: Served) -> None:
+    with httpx.Client(base_url=sandbox.base_url, timeout=10) as client:
+        preflight = client.options(
+            "/tracks/1",
+            headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"},
+        )
+        simple = client.get("/tracks/1", headers={"Origin": "http://localhost:3000"})
+    assert preflight.status_code == 204
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert simple.headers["Access-Control-Allow-Origin"] == "*"
+    assert "X-RateLimit-Remaining" in simple.headers["Access-Control-Expose-Headers"]
