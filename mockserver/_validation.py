@@ -15,8 +15,10 @@ from typing import Any
 from spec import Operation, Parameter, Schemas
 
 MAX_BODY = 1_000_000
-_INT_RE = re.compile(r"^-?[0-9]{1,18}$")  # ASCII digits only: "²" is no id
-_NUM_RE = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$")
+# ASCII digits only ("²" is no number), and at most 100 of them: the schemas set no maximum,
+# so a huge page number is valid input, but thousands of digits are an attack, not a number.
+_INT_RE = re.compile(r"^-?[0-9]{1,100}$")
+_NUM_RE = re.compile(r"^-?[0-9]{1,100}(\.[0-9]{1,100})?$")
 
 
 class RequestError(Exception):
@@ -154,6 +156,9 @@ def read_body(op: Operation, schemas: Schemas, content: bytes, content_type: str
         return None
     if len(content) > MAX_BODY:
         raise RequestError(400, f"The request body is too large (limit {MAX_BODY} bytes).")
+    if op.body.required and not content.strip():
+        message = "The request body is required (a JSON object)."
+        raise RequestError(422, message, {"body": [message]})
     data: Any = {}
     if content.strip():
         if content_type and "json" not in content_type.lower():

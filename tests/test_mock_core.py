@@ -262,3 +262,10 @@ def test_head_is_answered_like_get_without_a_body(api: BeatPassMock) -> None:
     assert head.headers["content-type"] == get.headers["content-type"] == "application/json"
     assert "X-RateLimit-Remaining" in head.headers
     assert (missing.status_code, missing.content) == (404, b"")
+
+
+def test_a_required_body_cannot_be_left_out(api: BeatPassMock) -> None:
+    with api.client() as client:
+        r = client.post("/albums")
+    assert r.status_code == 422
+    assert r.json()["errors"] == {"body": ["The request body is required (a JSON object)."]}

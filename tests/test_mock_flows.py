@@ -191,13 +191,13 @@ def test_purchase_and_licence_flow(api: BeatPassMock, me: httpx.Client) -> None:
     price = me.post(f"/tracks/{tid}/purchase/calculate-price").json()
     assert price["total_price"] == pytest.approx(price["base_price"] + price["platform_fee"])
     assert me.get(f"/tracks/{tid}/purchase/status").json()["purchased"] is False
-    assert me.post(f"/tracks/{tid}/generate-license").status_code == 403  # not bought yet
+    assert me.post(f"/tracks/{tid}/generate-license", json={}).status_code == 403  # not bought yet
     initiated = me.post(f"/tracks/{tid}/purchase/initiate").json()
     assert initiated["client_secret"].startswith("pi_mock_")
     assert [(c["track_id"], c["amount"]) for c in api.charges] == [(tid, price["total_price"])]
     assert me.get(f"/tracks/{tid}/purchase/status").json()["purchased"] is True
     assert me.post(f"/tracks/{tid}/purchase/initiate").status_code == 409
-    licence = me.post(f"/tracks/{tid}/generate-license").json()["license"]
+    licence = me.post(f"/tracks/{tid}/generate-license", json={}).json()["license"]
     anonymous = api.client(anonymous=True)
     assert anonymous.get(f"/verify-license/{licence['uuid']}").json()["valid"] is True
     assert me.post(f"/licenses/{licence['uuid']}/revoke").status_code == 200
