@@ -496,3 +496,9 @@ def test_live_refuses_plain_http_to_a_remote_host(
     result = _run_live(pytester, monkeypatch, "http://open.beatpass.ca/api/v1")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*refuses http:// for open.beatpass.ca*clear text*"])
+
+
+def test_the_suite_cannot_reach_beyond_the_loopback() -> None:
+    """The root conftest's guard is active in this very run."""
+    with pytest.raises(httpx.ConnectError, match="tests may only use the loopback"):
+        httpx.get("http://192.0.2.1/api/v1/tracks", timeout=1)  # TEST-NET-1: never routed
