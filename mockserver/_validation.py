@@ -132,6 +132,9 @@ def field_errors(schemas: Schemas, name: str, instance: Any) -> dict[str, list[s
     return out
 
 
+_VERDICTS: dict[tuple[str, str], dict[str, list[str]]] = {}
+
+
 def read_params(
     op: Operation,
     schemas: Schemas,
@@ -141,7 +144,14 @@ def read_params(
 ) -> dict[str, Any]:
     values = {p.name: coerce(raw[p.name], p.schema) for p in params if p.name in raw}
     if params:
-        errors = field_errors(schemas, f"operations/{op.id}/{part}", values)
+        name = f"operations/{op.id}/{part}"
+        key = (name, repr(sorted(values.items())))
+        errors = _VERDICTS.get(key)
+        if errors is None:  # the same values always get the same verdict: validate once
+            errors = field_errors(schemas, name, values)
+            if len(_VERDICTS) > 8192:
+                _VERDICTS.clear()
+            _VERDICTS[key] = errors
         if errors:
             raise RequestError(422, _summary(errors), errors)
     for p in params:
