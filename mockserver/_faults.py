@@ -74,6 +74,9 @@ class FaultInjector:
             self._faults.append(fault)
         return fault
 
+    def __len__(self) -> int:
+        return len(self._faults)
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()

@@ -1,0 +1,46 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_six_line_fixture_example_passes_in_a_throwaway_project(
+    pytester: pytest.Pytester,
+) -> None:
+    example = re.search(r"```python\n(def test_my_integration.*?)```", README, re.S)
+    assert example is not None, "the README lost its first example"
+    pytester.makepyfile(test_example=example.group(1))
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_mock_outside_pytest_example_runs() -> None:
+    import httpx
+
+    from mockserver import BeatPassMock
+
+    with BeatPassMock(seed=1) as api:  # as in "Mock the API in your tests"
+        r = httpx.get("https://open.beatpass.ca/api/v1/tracks/1", headers=api.auth_headers())
+    assert r.status_code == 200
+    client = httpx.Client(base_url=api.base_url, transport=BeatPassMock(seed=1).transport)
+    with client:
+        assert client.get("/tracks/1", headers=api.auth_headers()).status_code == 200
+
+
+def test_the_fault_examples_are_valid_calls() -> None:
+    from mockserver import BeatPassMock
+
+    api = BeatPassMock()
+    block = re.search(r"## Inject faults\n\n```python\n(.*?)```", README, re.S)
+    assert block is not None
+    lines = block.group(1).strip().splitlines()
+    assert lines[-1].startswith("api.faults.clear()")
+    exec("\n".join(lines[:-1]), {"api": api})  # the README's own example lines
+    assert len(api.faults) == len(lines) - 1
+    exec(lines[-1], {"api": api})
+    assert len(api.faults) == 0
