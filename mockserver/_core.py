@@ -81,9 +81,11 @@ class MockCore:
 
     # -- entry point --------------------------------------------------------------------------
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx.Request, *, served: bool = False) -> httpx.Response:
+        """Answer one request. ``served``: behind the HTTP sandbox, where an injected transport
+        fault cannot be raised to the client, so it is answered instead (see ``_transport``)."""
         try:
-            response, op = self._handle(request)
+            response, op = self._handle(request, served)
             if request.method == "HEAD":
                 response = httpx.Response(
                     response.status_code, headers=response.headers, content=b""
@@ -101,7 +103,9 @@ class MockCore:
                 stats.calls.append((request, response))
         return response
 
-    def _handle(self, request: httpx.Request) -> tuple[httpx.Response, Operation | None]:
+    def _handle(
+        self, request: httpx.Request, served: bool = False
+    ) -> tuple[httpx.Response, Operation | None]:
         path = request.url.path
         # HEAD is answered as GET without a body (HTTP semantics; the live guard allows it).
         method = "GET" if request.method == "HEAD" else request.method
@@ -126,10 +130,8 @@ class MockCore:
         if fault is not None:
             if fault.latency:
                 self.clock.sleep(fault.latency)
-            if fault.timeout:
-                raise httpx.ReadTimeout("injected timeout", request=request)
-            if fault.connect_error:
-                raise httpx.ConnectError("injected connection error", request=request)
+            if fault.timeout or fault.connect_error:
+                return _transport(self, request, fault.timeout, served, decision), op
             if fault.status is not None:
                 return _json(
                     fault.status, {"message": FAULT_MESSAGES.get(fault.status, "Error")}, decision
@@ -217,6 +219,25 @@ class MockCore:
                     self._cache.clear()
                 self._cache[cache_key] = content
         return _raw(status, content, decision)
+
+
+SERVED_TIMEOUT = 30.0
+
+
+def _transport(
+    core: MockCore, request: httpx.Request, timeout: bool, served: bool, decision: Decision
+) -> httpx.Response:
+    """An injected timeout or connection error: raised as the httpx error in process; over HTTP,
+    a timeout holds the answer ``SERVED_TIMEOUT`` seconds (clients with a shorter timeout see a
+    real one) then answers 504, and a connection error answers 503."""
+    if not served:
+        if timeout:
+            raise httpx.ReadTimeout("injected timeout", request=request)
+        raise httpx.ConnectError("injected connection error", request=request)
+    if timeout:
+        core.clock.sleep(SERVED_TIMEOUT)
+        return _json(504, {"message": "Gateway Timeout"}, decision)
+    return _json(503, {"message": "Service Unavailable"}, decision)
 
 
 def _documented(op: Operation, status: int) -> int:

@@ -28,7 +28,6 @@ from ._seed import MOCK_USER_ID, rebase, seed_store
 from ._store import Record, Store
 
 DEFAULT_TOKEN = "mock-token"
-SERVED_TIMEOUT = 30.0
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": (
@@ -109,23 +108,12 @@ class BeatPassMock:
         return self.core.handle(request)
 
     def served_handler(self, request: httpx.Request) -> httpx.Response:
-        """The core for the HTTP sandbox, where a transport fault cannot be raised to the
-        client: an injected timeout holds the response for ``SERVED_TIMEOUT`` seconds (clients
-        with a shorter timeout see a real timeout) and then answers 504; an injected connection
-        error answers 503.
-
-        Browsers get permissive CORS, as local sandboxes (Prism, WireMock) give them: a web app
-        in development can call the sandbox from its own origin.
-        """
+        """The core for the HTTP sandbox: injected transport faults are answered (a timeout
+        after 30 s with 504, a connection error with 503), and browsers get permissive CORS,
+        as local sandboxes (Prism, WireMock) give them."""
         if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
             return httpx.Response(204, headers=CORS_PREFLIGHT)
-        try:
-            response = self.handler(request)
-        except httpx.TimeoutException:
-            self.clock.sleep(SERVED_TIMEOUT)
-            response = httpx.Response(504, json={"message": "Gateway Timeout"})
-        except httpx.NetworkError:
-            response = httpx.Response(503, json={"message": "Service Unavailable"})
+        response = self.core.handle(request, served=True)
         response.headers.update(CORS)
         return response
 

@@ -269,3 +269,17 @@ def test_a_required_body_cannot_be_left_out(api: BeatPassMock) -> None:
         r = client.post("/albums")
     assert r.status_code == 422
     assert r.json()["errors"] == {"body": ["The request body is required (a JSON object)."]}
+
+
+def test_served_transport_faults_are_answered_with_rate_limit_headers(api: BeatPassMock) -> None:
+    api.inject(timeout=True, operations="tracks.show", times=1)
+    api.inject(connect_error=True, operations="albums.show", times=1)
+    before = api.clock.now()
+    timed_out = api.served_handler(httpx.Request("GET", f"{api.base_url}/tracks/1"))
+    refused = api.served_handler(httpx.Request("GET", f"{api.base_url}/albums/1"))
+    assert (timed_out.status_code, timed_out.json()) == (504, {"message": "Gateway Timeout"})
+    assert api.clock.now() - before == pytest.approx(30)  # held, on the manual clock
+    assert (refused.status_code, refused.json()) == (503, {"message": "Service Unavailable"})
+    for r in (timed_out, refused):
+        assert "X-RateLimit-Remaining" in r.headers
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
