@@ -186,25 +186,26 @@ class MockCore:
         except RequestError as exc:
             raise RequestError(404, "Not found.", None) if 404 in op.responses else exc from None
         query = read_params(op, self.schemas, _query(request), op.query_params, "query")
-        records: dict[str, Record] = {}
-        for p in op.path_params:
-            if p.resource is None or p.name not in path:
-                continue
-            if p.name == "ids":
-                continue  # a list of ids: the behaviour checks each one
-            if p.resource == "User" and path[p.name] == "me":
-                if auth.user_id is None:
-                    raise RequestError(401, "Unauthenticated.")
-                path[p.name] = auth.user_id
-            record = self.store.find(p.resource, p.name, path[p.name])
-            if record is None:
-                raise RequestError(404, f"{p.resource} not found.")
-            records.setdefault(p.resource, record)
-        body = read_body(op, self.schemas, request.content, request.headers.get("content-type", ""))
-        rng = random.Random(f"{self.seed}:{op.id}:{request.url.raw_path!r}")
-        ctx = Context(op, tier, rng, query=query, records=records)  # type: ignore[arg-type]
-        call = Call(op, self.store, ctx, path, query, body, auth.user_id, self.clock.now())
+        # One lock from the first store read to the last: the served sandbox runs handlers
+        # in worker threads, and a write must not change the store under a read.
         with self.store.lock:
+            records: dict[str, Record] = {}
+            for p in op.path_params:
+                if p.resource is None or p.name not in path or p.name == "ids":
+                    continue  # a list of ids: the behaviour checks each one
+                if p.resource == "User" and path[p.name] == "me":
+                    if auth.user_id is None:
+                        raise RequestError(401, "Unauthenticated.")
+                    path[p.name] = auth.user_id
+                record = self.store.find(p.resource, p.name, path[p.name])
+                if record is None:
+                    raise RequestError(404, f"{p.resource} not found.")
+                records.setdefault(p.resource, record)
+            content_type = request.headers.get("content-type", "")
+            body = read_body(op, self.schemas, request.content, content_type)
+            rng = random.Random(f"{self.seed}:{op.id}:{request.url.raw_path!r}")
+            ctx = Context(op, tier, rng, query=query, records=records)  # type: ignore[arg-type]
+            call = Call(op, self.store, ctx, path, query, body, auth.user_id, self.clock.now())
             status = BEHAVIOURS.get(op.id, generic)(call)
             response = op.responses[status]
             if response.schema is None:
