@@ -198,24 +198,19 @@ def rate_limit_headers_present(ctx: CheckContext, ex: Exchange) -> None:
         )
 
 
-_VERDICTS: dict[tuple[str, bytes], str] = {}
-
-
 def _schema_verdict(ctx: CheckContext, name: str, ex: Exchange) -> str:
     """The schema errors of a body, as the report shows them ('' when valid). The same bytes
     against the same schema always get the same verdict, so repeated answers (common: the
     mock caches reads) are validated once."""
-    key = (name, ex.response.content)
-    verdict = _VERDICTS.get(key)
-    if verdict is None:
+
+    def verdict() -> str:
         errors = ctx.spec.schemas.errors(name, ex.body)
-        verdict = "; ".join(
+        return "; ".join(
             f"/{'/'.join(map(str, e.absolute_path))}: {e.message[:160]}" for e in errors[:3]
         )
-        if len(_VERDICTS) > 4096:
-            _VERDICTS.clear()
-        _VERDICTS[key] = verdict
-    return verdict
+
+    result: str = ctx.spec.schemas.remember(("response", name, ex.response.content), verdict, 4096)
+    return result
 
 
 def _success_resources(ctx: CheckContext, ex: Exchange) -> Iterator[tuple[str, Mapping[str, Any]]]:

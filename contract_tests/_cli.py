@@ -126,6 +126,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             "--rootdir",
             tmp,
             "-p",
+            "contract_tests.plugin",
+            "-p",
             "no:cacheprovider",
             "-q",
             f"--beatpass-coverage={coverage}",
@@ -144,10 +146,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if args.report:
             argv.append(f"--beatpass-report={Path(args.report).resolve()}")
         if args.workers and importlib.util.find_spec("xdist") is not None:
-            argv += ["-n", str(args.workers)]
+            argv += ["-p", "xdist.plugin", "-n", str(args.workers)]
         if args.k:
             argv += ["-k", args.k]
-        status = subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=tmp)
+        # Only our plugins: whatever else the environment has installed, or puts in
+        # PYTEST_ADDOPTS, must not change (or break) the contract run.
+        env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        status = subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=tmp, env=env)
         if Path(coverage).exists():
             report = json.loads(Path(coverage).read_text(encoding="utf-8"))
             failures = sum(report["failures"].values())

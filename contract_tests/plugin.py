@@ -118,14 +118,18 @@ LIVE_KEY = pytest.StashKey[LiveSettings]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+    if hasattr(config.pluginmanager.hook, "pytest_testnodedown") and not hasattr(
+        config, "workerinput"
+    ):
         config.pluginmanager.register(XdistCoverage(), "beatpass-xdist-coverage")
     profile = config.getoption("--beatpass-profile", None)
     if config.getoption("--beatpass-live", False):
         live = settings_from(config)
         config.stash[LIVE_KEY] = live
         activate(profile or "live")
-        if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+        if hasattr(config.pluginmanager.hook, "pytest_testnodedown") and not hasattr(
+            config, "workerinput"
+        ):
             config.pluginmanager.register(XdistHooks(live), "beatpass-live-xdist")
     elif profile:
         activate(profile)
@@ -259,6 +263,8 @@ def beatpass_client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
             yield client
         return
     mock: BeatPassMock = request.getfixturevalue("beatpass_mock")
-    headers = {"Accept": "application/json", "Authorization": f"Bearer {mock.token}"}
+    headers = {"Accept": "application/json"}
+    if mock.token:  # tokens=[]: an anonymous client
+        headers["Authorization"] = f"Bearer {mock.token}"
     with httpx.Client(base_url=mock.base_url, headers=headers) as client:
         yield client

@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ class MockCore:
         self.history: deque[tuple[httpx.Request, httpx.Response]] = deque(maxlen=HISTORY)
         self.undocumented: deque[tuple[str, str]] = deque(maxlen=HISTORY)
         self._cache: dict[tuple[Any, ...], bytes] = {}
+        self.served_timeout = 30.0
+        """Seconds an injected timeout holds a served answer (real time)."""
         self._lock = threading.Lock()
 
     # -- entry point --------------------------------------------------------------------------
@@ -222,21 +225,18 @@ class MockCore:
         return _raw(status, content, decision)
 
 
-SERVED_TIMEOUT = 30.0
-
-
 def _transport(
     core: MockCore, request: httpx.Request, timeout: bool, served: bool, decision: Decision
 ) -> httpx.Response:
     """An injected timeout or connection error: raised as the httpx error in process; over HTTP,
-    a timeout holds the answer ``SERVED_TIMEOUT`` seconds (clients with a shorter timeout see a
-    real one) then answers 504, and a connection error answers 503."""
+    a timeout holds the answer ``core.served_timeout`` seconds of real time (clients with a
+    shorter timeout see a real one) then answers 504, and a connection error answers 503."""
     if not served:
         if timeout:
             raise httpx.ReadTimeout("injected timeout", request=request)
         raise httpx.ConnectError("injected connection error", request=request)
     if timeout:
-        core.clock.sleep(SERVED_TIMEOUT)
+        time.sleep(core.served_timeout)  # real time: the mock's own clock does not move
         return _json(504, {"message": "Gateway Timeout"}, decision)
     return _json(503, {"message": "Service Unavailable"}, decision)
 

@@ -112,7 +112,12 @@ class BeatPassMock:
         after 30 s with 504, a connection error with 503), and browsers get permissive CORS,
         as local sandboxes (Prism, WireMock) give them."""
         if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
-            return httpx.Response(204, headers=CORS_PREFLIGHT)
+            asked = request.headers.get("access-control-request-headers")
+            headers = {
+                **CORS_PREFLIGHT,
+                **({"Access-Control-Allow-Headers": asked} if asked else {}),
+            }
+            return httpx.Response(204, headers=headers)
         response = self.core.handle(request, served=True)
         response.headers.update(CORS)
         return response
@@ -225,7 +230,9 @@ class BeatPassMock:
         self.tokens.revoke(token)
 
     def records(self, resource: str) -> list[Record]:
-        """The stored records of a resource (token-tier fields; relations as ids)."""
+        """The stored records of a resource (token-tier fields; relations as ids). They are the
+        live records: a test may change one to set up a case, so cached answers are dropped."""
+        self.store.touch()
         return self.store.all(resource)
 
 

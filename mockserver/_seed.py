@@ -9,7 +9,10 @@ User 1 owns artist 1: it is the account behind the default token, so "my" endpoi
 from __future__ import annotations
 
 import random
+import weakref
 from typing import Any
+
+from spec import Spec
 
 from ._generate import example, words
 from ._store import Record, Store, _snake
@@ -72,16 +75,21 @@ def record_for(store: Store, resource: str, rng: random.Random, **fixed: Any) ->
     return record
 
 
-_SNAPSHOTS: dict[tuple[int, int], tuple[Any, ...]] = {}
+_SNAPSHOTS: weakref.WeakKeyDictionary[Spec, dict[int, tuple[Any, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+MAX_SNAPSHOTS = 16  # seeds kept per spec
 
 
 def seed_store(store: Store, seed: int) -> None:
     """Fill ``store`` with the dataset of ``seed`` (built once per spec and seed, then copied)."""
-    key = (id(store.spec), seed)
-    if key not in _SNAPSHOTS:
+    per_spec = _SNAPSHOTS.setdefault(store.spec, {})
+    if seed not in per_spec:
         _build(store, seed)
-        _SNAPSHOTS[key] = store.snapshot()
-    store.restore(_SNAPSHOTS[key])
+        if len(per_spec) >= MAX_SNAPSHOTS:
+            per_spec.clear()
+        per_spec[seed] = store.snapshot()
+    store.restore(per_spec[seed])
 
 
 def _build(store: Store, seed: int) -> None:

@@ -132,9 +132,6 @@ def field_errors(schemas: Schemas, name: str, instance: Any) -> dict[str, list[s
     return out
 
 
-_VERDICTS: dict[tuple[str, str], dict[str, list[str]]] = {}
-
-
 def read_params(
     op: Operation,
     schemas: Schemas,
@@ -145,13 +142,9 @@ def read_params(
     values = {p.name: coerce(raw[p.name], p.schema) for p in params if p.name in raw}
     if params:
         name = f"operations/{op.id}/{part}"
-        key = (name, repr(sorted(values.items())))
-        errors = _VERDICTS.get(key)
-        if errors is None:  # the same values always get the same verdict: validate once
-            errors = field_errors(schemas, name, values)
-            if len(_VERDICTS) > 8192:
-                _VERDICTS.clear()
-            _VERDICTS[key] = errors
+        # The same values always get the same verdict: validate each set once.
+        key = ("params", name, repr(sorted(values.items())))
+        errors = schemas.remember(key, lambda: field_errors(schemas, name, values))
         if errors:
             raise RequestError(422, _summary(errors), errors)
     for p in params:

@@ -47,9 +47,25 @@ class Schemas:
         self.documents = documents
         self.by_uri = {doc["$id"]: doc for doc in documents.values()}
         self._validators: dict[str, Any] = {}
+        self.memo: dict[Any, Any] = {}
+        """Results derived from these schemas and nothing else (validation verdicts of
+        consumers), kept with them so two specs in one process never share an answer."""
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    def remember(self, key: Any, compute: Any, limit: int = 8192) -> Any:
+        """``memo[key]``, computed once by ``compute()``; the memo is cleared when it grows
+        past ``limit`` entries (a cache, not a store)."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        value = compute()
+        if len(self.memo) >= limit:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.documents)

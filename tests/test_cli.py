@@ -204,3 +204,13 @@ def test_verify_live_without_a_token_sends_nothing(
         "--live needs BEATPASS_TOKEN in the environment; nothing was sent"
         in capsys.readouterr().err
     )
+
+
+def test_verify_is_isolated_from_the_callers_pytest_setup(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--an-option-nobody-defines")
+    assert main(["verify", "-k", "tracks and show", "--workers", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "verify: 12/247 operations exercised" in out
+    assert ", 0 failed" in out

@@ -574,7 +574,9 @@ def _head_size(request: httpx.Request) -> int:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[BackgroundServer]:
-    with BackgroundServer(BeatPassMock(seed=1, rate_limits=False, spec=API).handler) as server:
+    with BackgroundServer(
+        BeatPassMock(seed=1, rate_limits=False, spec=API).served_handler
+    ) as server:
         yield server
 
 
