@@ -11,6 +11,7 @@ import random
 import pytest
 
 import spec
+from contract_tests._exchange import Exchange
 from contract_tests._failures import RateLimitNotEnforced
 from contract_tests._requests import build
 from contract_tests._session import Session
@@ -49,42 +50,29 @@ def test_limit_then_429_then_recovery(category: str) -> None:
     draft = Draft(op, request.path, {k: str(v) for k, v in request.params.items()}, request.json)
     tier: Tier = "token" if "token" in op.tiers else "public"
     with Session(target) as session:
-        remaining = []
-        for _ in range(limit):
+
+        def send_expecting(limited: bool, expected: str) -> Exchange:
             ex = session.send(draft, tier)
             session.check(ex, CHECKS)
-            remaining.append(int(ex.response.headers["X-RateLimit-Remaining"]))
-            if ex.status == 429:
+            if (ex.status == 429) != limited:
                 raise RateLimitNotEnforced(
-                    "rate_limit_enforced",
-                    op.id,
-                    ex.describe(),
-                    f"{limit} requests allowed",
-                    f"429 after {len(remaining)}",
+                    "rate_limit_enforced", op.id, ex.describe(), expected, ex.excerpt()
                 )
+            return ex
+
+        remaining = [
+            int(
+                send_expecting(False, f"{limit} requests allowed").response.headers[
+                    "X-RateLimit-Remaining"
+                ]
+            )
+            for _ in range(limit)
+        ]
         assert remaining == list(range(limit - 1, -1, -1)), (
             "X-RateLimit-Remaining must count down to 0"
         )
-        limited = session.send(draft, tier)
-        session.check(limited, CHECKS)
-        if limited.status != 429:
-            raise RateLimitNotEnforced(
-                "rate_limit_enforced",
-                op.id,
-                limited.describe(),
-                f"429 after {limit} requests in a window",
-                limited.excerpt(),
-            )
+        limited = send_expecting(True, f"429 after {limit} requests in a window")
         wait = int(limited.response.headers["Retry-After"])
         assert wait == limited.body["retry_after"]
         mock.clock.advance(wait)  # type: ignore[union-attr]
-        recovered = session.send(draft, tier)
-        session.check(recovered, CHECKS)
-        if recovered.status == 429:
-            raise RateLimitNotEnforced(
-                "rate_limit_enforced",
-                op.id,
-                recovered.describe(),
-                f"no 429 {wait}s later",
-                recovered.excerpt(),
-            )
+        send_expecting(False, f"no 429 {wait}s later")
