@@ -207,7 +207,7 @@ class MockCore:
             content_type = request.headers.get("content-type", "")
             body = read_body(op, self.schemas, request.content, content_type)
             rng = random.Random(f"{self.seed}:{op.id}:{request.url.raw_path!r}")
-            ctx = Context(op, tier, rng, query=query, records=records)  # type: ignore[arg-type]
+            ctx = Context(op, tier, rng, query=query, records=records, viewer=auth.user_id)  # type: ignore[arg-type]
             call = Call(op, self.store, ctx, path, query, body, auth.user_id, self.clock.now())
             status = BEHAVIOURS.get(op.id, generic)(call)
             response = op.responses[status]

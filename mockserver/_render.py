@@ -99,6 +99,8 @@ class Context:
     """Lists decided by a behaviour, overriding the generic choice."""
     values: dict[str, Any] = field(default_factory=dict)
     """Top-level body values decided by a behaviour (``{"following": True}``)."""
+    viewer: int | None = None
+    """The caller's user id (None when anonymous): private records are theirs alone."""
 
 
 class BodyBuilder:
@@ -174,6 +176,12 @@ class BodyBuilder:
             if self.ctx.parent is not None:  # unrelated resources: a stable sample
                 rng = random.Random(f"{self.ctx.op.id}:{self.ctx.parent[1]['id']}")
                 items = rng.sample(items, min(len(items), rng.randint(0, 10)))
+        viewer = self.ctx.viewer
+        items = [
+            r
+            for r in items
+            if r.get("public", True) or viewer in (r.get("_owner"), *r.get("_editors", ()))
+        ]
         term = self.ctx.query.get("query") or self.ctx.query.get("q")
         if isinstance(term, str) and term.strip():
             needle = term.strip().lower()

@@ -182,15 +182,17 @@ class Store:
         back = [n for n, rel in self.relations[child].items() if rel.target == parent]
         fk = f"{_snake(parent)}_id"
         owner = f"_{_snake(parent)}"
+        # A user's things: what they own (``_owner``), as well as what names them.
+        owners = (owner, "_owner") if parent == "User" else (owner,)
         if (
             not back
             and fk not in self.spec.resources[child].fields
-            and owner not in self._private_keys(child)
+            and not set(owners) & self._private_keys(child)
         ):
             return None
         out = []
         for record in self.records[child].values():
-            if record.get(fk) == pid or record.get(owner) == pid:
+            if record.get(fk) == pid or any(record.get(key) == pid for key in owners):
                 out.append(record)
                 continue
             for name in back:

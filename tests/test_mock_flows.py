@@ -243,3 +243,17 @@ def test_radio_is_built_from_its_seed(api: BeatPassMock, me: httpx.Client) -> No
     assert all(3 in [a["id"] for a in t["artists"]] for t in artist_station)
     missing = me.get("/radio/tag/no-such-tag-anywhere")
     assert (missing.status_code, missing.json()) == (404, {"message": "Station not found."})
+
+
+def test_private_playlists_are_listed_to_their_owner_only(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    secret = me.post("/playlists", json={"name": "Private mix", "public": False}).json()["playlist"]
+
+    def listed(client: httpx.Client) -> set[int]:
+        page = client.get("/users/1/playlists", params={"perPage": 100}).json()["pagination"]
+        return {p["id"] for p in page["data"]}
+
+    assert secret["id"] in listed(me)
+    assert secret["id"] not in listed(as_user(api, 8))
+    assert secret["id"] not in listed(api.client(anonymous=True))
