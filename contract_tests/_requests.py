@@ -20,19 +20,25 @@ IdSource = Callable[[str, str], list[Any]]
 
 
 @dataclass
-class RequestSpec:
+class Draft:
+    """A request for one operation: path, query and body, ready for ``httpx.Client.request``."""
+
     op: Operation
     path: str
-    params: dict[str, Any] = field(default_factory=dict)
-    json: Any = None
+    params: dict[str, str] = field(default_factory=dict)
+    json_body: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    mutation: str = ""
+    """For an invalid request: what was broken (and so which status must answer)."""
 
-    @property
-    def method(self) -> str:
-        return self.op.method
-
-    def __str__(self) -> str:
-        query = "&".join(f"{k}={v}" for k, v in self.params.items())
-        return f"{self.method} {self.path}{'?' + query if query else ''}"
+    def send_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"params": self.params, "headers": self.headers}
+        if self.content is not None:
+            kwargs["content"] = self.content
+        elif self.json_body is not None:
+            kwargs["json"] = self.json_body
+        return kwargs
 
 
 def path_value(p: Parameter, ids: IdSource, rng: random.Random) -> Any:
@@ -43,9 +49,7 @@ def path_value(p: Parameter, ids: IdSource, rng: random.Random) -> Any:
     return example(p.schema, rng, name=p.name)
 
 
-def build(
-    op: Operation, ids: IdSource, rng: random.Random, *, optional: bool = False
-) -> RequestSpec:
+def build(op: Operation, ids: IdSource, rng: random.Random, *, optional: bool = False) -> Draft:
     """A valid request for ``op``. ``optional`` also fills optional query parameters."""
     path = op.path
     for p in op.path_params:
@@ -60,7 +64,7 @@ def build(
         body = example(op.body.schema, rng, resource=lambda r, g: _first(ids(r, "id"), g))
         if isinstance(body, dict):
             _point_ids_at_records(body, op.body.schema, ids, rng)
-    return RequestSpec(op, path, params, body)
+    return Draft(op, path, params, body)
 
 
 def query_text(value: Any) -> str:

@@ -12,7 +12,8 @@ from spec import Operation, Tier
 from ._checks import DEFAULT_CHECKS, CheckContext, run_checks
 from ._exchange import Exchange
 from ._live import BudgetExhausted
-from ._strategies import Draft, RequestStrategies
+from ._requests import Draft
+from ._strategies import RequestStrategies
 from ._target import Target
 
 

@@ -8,7 +8,6 @@ request mostly reaches a real record. Strategies are built once per operation an
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -18,31 +17,9 @@ from hypothesis import strategies as st
 from spec import Operation, Spec
 from spec._strategies import StrategyBuilder
 
-from ._requests import _ID_FIELDS
+from ._requests import _ID_FIELDS, Draft
 from ._requests import query_text as _text
 from ._target import Target
-
-
-@dataclass
-class Draft:
-    """A request as drawn: path, query and body, ready for ``httpx.Client.request``."""
-
-    op: Operation
-    path: str
-    params: dict[str, str] = field(default_factory=dict)
-    json_body: Any = None
-    content: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    mutation: str = ""
-    """For an invalid request: what was broken (and so which status must answer)."""
-
-    def send_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"params": self.params, "headers": self.headers}
-        if self.content is not None:
-            kwargs["content"] = self.content
-        elif self.json_body is not None:
-            kwargs["json"] = self.json_body
-        return kwargs
 
 
 class RequestStrategies:

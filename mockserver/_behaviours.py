@@ -81,6 +81,20 @@ class Call:
     def owned(self, resource: str) -> list[Record]:
         return [r for r in self.store.all(resource) if r.get("_owner") == self.user_id]
 
+    def set_edge(
+        self, kind: str, edge: tuple[Any, ...], on: bool, *, exists: str, missing: str
+    ) -> int:
+        """Add or remove a relationship (a follow, a save): 409 ``exists`` when adding one that
+        is there, 404 ``missing`` when removing one that is not."""
+        edges = self.store.edges[kind]
+        if on and edge in edges:
+            raise self.fail(409, exists)
+        if not on and edge not in edges:
+            raise self.fail(404, missing)
+        (edges.add if on else edges.discard)(edge)
+        self.store.touch()
+        return self.success
+
     def body_get(self, key: str, default: Any = None) -> Any:
         return self.body.get(key, default) if isinstance(self.body, dict) else default
 
@@ -255,22 +269,11 @@ def _delete(call: Call) -> int:
 def _toggle_edge(call: Call, kind: str, target: Any, on: bool, *, self_id: Any = None) -> int:
     if call.user_id is None:
         raise call.fail(401, "Unauthenticated.")
+    if on and self_id is not None and target == self_id:
+        message = "You cannot follow yourself."
+        raise call.fail(422, message, {"id": [message]})
     edge = (call.user_id, target)
-    edges = call.store.edges[kind]
-    if on:
-        if self_id is not None and target == self_id:
-            raise call.fail(
-                422, "You cannot follow yourself.", {"id": ["You cannot follow yourself."]}
-            )
-        if edge in edges:
-            raise call.fail(409, "Already following.")
-        edges.add(edge)
-    else:
-        if edge not in edges:
-            raise call.fail(404, "Not following.")
-        edges.discard(edge)
-    call.store.touch()
-    return call.success
+    return call.set_edge(kind, edge, on, exists="Already following.", missing="Not following.")
 
 
 @behaviour("users.follow")
@@ -373,24 +376,20 @@ def _library_item(call: Call) -> tuple[str, Any]:
 
 @behaviour("users.me.add_to_library")
 def _library_add(call: Call) -> int:
-    kind, key = _library_item(call)
-    edge = (call.user_id, kind, key)
-    if edge in call.store.edges["library"]:
-        raise call.fail(409, "Track already saved.")
-    call.store.edges["library"].add(edge)
-    call.store.touch()
-    return call.success
+    return _library(call, on=True)
 
 
 @behaviour("users.me.remove_from_library")
 def _library_remove(call: Call) -> int:
+    return _library(call, on=False)
+
+
+def _library(call: Call, *, on: bool) -> int:
     kind, key = _library_item(call)
     edge = (call.user_id, kind, key)
-    if edge not in call.store.edges["library"]:
-        raise call.fail(404, "Not in your library.")
-    call.store.edges["library"].discard(edge)
-    call.store.touch()
-    return call.success
+    return call.set_edge(
+        "library", edge, on, exists="Track already saved.", missing="Not in your library."
+    )
 
 
 def _liked(kind: str, resource: str) -> Behaviour:

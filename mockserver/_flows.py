@@ -48,13 +48,9 @@ def _follow(call: Call) -> int:
 
 @behaviour("playlists.unfollow")
 def _unfollow(call: Call) -> int:
-    playlist = _playlist(call)
-    edge = (call.user_id, playlist["id"])
-    if edge not in call.store.edges["follow_playlist"]:
-        raise call.fail(404, "Not following this playlist.")
-    call.store.edges["follow_playlist"].discard(edge)
-    call.store.touch()
-    return call.success
+    edge = (call.user_id, _playlist(call)["id"])
+    missing = "Not following this playlist."
+    return call.set_edge("follow_playlist", edge, False, exists="", missing=missing)
 
 
 @behaviour("playlists.tracks.add")

@@ -12,7 +12,7 @@ import pytest
 import spec
 from contract_tests import CHECKS, MockTarget, Session
 from contract_tests._checks import DEFAULT_CHECKS, run_checks
-from contract_tests._strategies import Draft
+from contract_tests._requests import Draft
 from mockserver import BeatPassMock
 
 API = spec.load()

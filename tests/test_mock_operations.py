@@ -49,7 +49,7 @@ def test_operation_answers_with_a_token(op_id: str) -> None:
     mock = BeatPassMock(seed=3)
     request = build(op, mock_ids(mock), random.Random(op_id))
     with mock.client() as client:
-        response = client.request(op.method, request.path, params=request.params, json=request.json)
+        response = client.request(op.method, request.path, **request.send_kwargs())
     tier = "token" if "token" in op.tiers else "public"
     _validate(op_id, response.status_code, tier, response)
     assert response.status_code < 500, response.text
@@ -62,7 +62,7 @@ def test_operation_answers_anonymously(op_id: str) -> None:
     mock = BeatPassMock(seed=3)
     request = build(op, mock_ids(mock), random.Random(op_id))
     with mock.client(anonymous=True) as client:
-        response = client.request(op.method, request.path, params=request.params, json=request.json)
+        response = client.request(op.method, request.path, **request.send_kwargs())
     if op.auth == "required":
         assert response.status_code == 401
         assert response.json() == {"message": "Unauthenticated."}
@@ -80,9 +80,7 @@ def test_most_operations_succeed_for_the_mock_user() -> None:
         mock = BeatPassMock(seed=3)
         request = build(op, mock_ids(mock), random.Random(op_id))
         with mock.client() as client:
-            response = client.request(
-                op.method, request.path, params=request.params, json=request.json
-            )
+            response = client.request(op.method, request.path, **request.send_kwargs())
         if response.status_code < 300:
             succeeded.append(op_id)
     assert len(succeeded) >= 215, f"only {len(succeeded)} of {len(OPERATIONS)} operations succeeded"

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 import spec
 from contract_tests import suite_settings
 from contract_tests._failures import WrongRejection
+from contract_tests._requests import Draft
 from contract_tests._session import Session
-from contract_tests._strategies import Draft, can_break
+from contract_tests._strategies import can_break
 from spec import Tier
 
 API = spec.load()

@@ -15,7 +15,6 @@ from contract_tests._exchange import Exchange
 from contract_tests._failures import RateLimitNotEnforced
 from contract_tests._requests import build
 from contract_tests._session import Session
-from contract_tests._strategies import Draft
 from contract_tests._target import MockTarget
 from mockserver import BeatPassMock
 from spec import Tier
@@ -46,8 +45,7 @@ def test_limit_then_429_then_recovery(category: str) -> None:
     op = API.operations[_representative(category)]
     mock = BeatPassMock(seed=2)
     target = MockTarget(mock)
-    request = build(op, target.ids, random.Random(category))
-    draft = Draft(op, request.path, {k: str(v) for k, v in request.params.items()}, request.json)
+    draft = build(op, target.ids, random.Random(category))
     tier: Tier = "token" if "token" in op.tiers else "public"
     with Session(target) as session:
 

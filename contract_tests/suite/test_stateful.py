@@ -38,8 +38,8 @@ from contract_tests._failures import (
     WriteNotPersisted,
     WrongRejection,
 )
+from contract_tests._requests import Draft
 from contract_tests._session import Session
-from contract_tests._strategies import Draft
 from contract_tests._target import MockTarget, Target
 from mockserver import BeatPassMock, ManualClock
 
