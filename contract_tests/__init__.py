@@ -9,7 +9,7 @@ installed package. Write your own properties with the same pieces::
 from ._checks import CHECKS, CheckContext, check
 from ._exchange import Exchange
 from ._failures import CheckFailure
-from ._profiles import PROFILES, suite_settings
+from ._profiles import PROFILES, run_property, suite_settings
 from ._session import Session
 from ._target import MockTarget, Target
 
@@ -23,5 +23,6 @@ __all__ = [
     "Session",
     "Target",
     "check",
+    "run_property",
     "suite_settings",
 ]

@@ -8,9 +8,11 @@ no shrinking, because every example against production is a real request.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.strategies import SearchStrategy
 
 _COMMON: dict[str, Any] = {
     "deadline": None,
@@ -49,3 +51,22 @@ def active() -> str:
 def suite_settings(**overrides: Any) -> settings:
     """The active profile as a ``@settings`` decorator (overrides win)."""
     return settings(**{**PROFILES[_active[0]], **overrides})
+
+
+def run_property(
+    test: Callable[..., None],
+    settings_: settings | None = None,
+    /,
+    **strategies: SearchStrategy[Any],
+) -> None:
+    """Run ``test`` now as a Hypothesis property over ``strategies`` (active profile by default).
+
+    Use it inside a ``@pytest.mark.parametrize``d test instead of stacking ``@given`` on it.
+    Hypothesis's pytest plugin re-wraps a parametrized ``@given`` function's settings once per
+    item (``settings(parent=previous, ...)``), so a test with hundreds of parameters builds a
+    settings chain hundreds deep in each worker: every settings lookup walks it, and with the
+    ``ci`` profile that Hypothesis loads when ``CI`` is set, deep chains end in RecursionError.
+    A fresh property per call keeps every chain one level deep.
+    """
+    chosen = settings_ if settings_ is not None else suite_settings()
+    chosen(given(**strategies)(test))()

@@ -128,3 +128,28 @@ def test_safe_under_xdist(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=8)
+
+
+MANY_PARAMETRIZED_PROPERTIES = """
+import pytest
+from hypothesis import strategies as st
+from contract_tests import run_property
+
+@pytest.mark.parametrize("n", range(1200))
+def test_property_per_item(n):
+    def holds(x):
+        assert x + n >= n
+
+    run_property(holds, x=st.integers(min_value=0))
+"""
+
+
+def test_parametrized_properties_survive_the_ci_profile(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With CI set, Hypothesis loads its "ci" profile; @given under a long parametrize then
+    # ends in RecursionError (the plugin chains settings per item). run_property must not.
+    monkeypatch.setenv("CI", "true")
+    pytester.makepyfile(test_many=MANY_PARAMETRIZED_PROPERTIES)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1200)

@@ -4,11 +4,10 @@ that reads a token refuses invalid, expired and revoked ones, with 401 in the do
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 import spec
-from contract_tests import suite_settings
+from contract_tests import run_property, suite_settings
 from contract_tests._failures import AuthNotEnforced
 from contract_tests._session import Session
 
@@ -34,26 +33,29 @@ def _expect_401(session: Session, op_id: str, ex_tier: str, ex: object) -> None:
 
 
 @pytest.mark.parametrize("op_id", REQUIRED)
-@suite_settings(max_examples=1)
-@given(data=st.data())
-def test_required_operation_refuses_anonymous(
-    beatpass_session: Session, op_id: str, data: st.DataObject
-) -> None:
+def test_required_operation_refuses_anonymous(beatpass_session: Session, op_id: str) -> None:
     op = API.operations[op_id]
     if not op.read_only and beatpass_session.target.live:
         pytest.skip("writes are never sent live")
-    draft = data.draw(beatpass_session.strategies.valid(op))
-    _expect_401(beatpass_session, op_id, "without a token", beatpass_session.send(draft, "public"))
+
+    def anonymous_request_is_refused(data: st.DataObject) -> None:
+        draft = data.draw(beatpass_session.strategies.valid(op))
+        ex = beatpass_session.send(draft, "public")
+        _expect_401(beatpass_session, op_id, "without a token", ex)
+
+    run_property(anonymous_request_is_refused, suite_settings(max_examples=1), data=st.data())
 
 
 @pytest.mark.parametrize("op_id", TOKEN_READERS)
-@suite_settings(max_examples=1)
-@given(data=st.data())
-def test_bad_tokens_are_refused(beatpass_session: Session, op_id: str, data: st.DataObject) -> None:
+def test_bad_tokens_are_refused(beatpass_session: Session, op_id: str) -> None:
     op = API.operations[op_id]
     if not op.read_only and beatpass_session.target.live:
         pytest.skip("writes are never sent live")
-    draft = data.draw(beatpass_session.strategies.valid(op))
-    for kind, token in beatpass_session.target.bad_tokens().items():
-        ex = beatpass_session.send(draft, "public", token=token)
-        _expect_401(beatpass_session, op_id, f"with an {kind} token", ex)
+
+    def bad_tokens_are_refused(data: st.DataObject) -> None:
+        draft = data.draw(beatpass_session.strategies.valid(op))
+        for kind, token in beatpass_session.target.bad_tokens().items():
+            ex = beatpass_session.send(draft, "public", token=token)
+            _expect_401(beatpass_session, op_id, f"with an {kind} token", ex)
+
+    run_property(bad_tokens_are_refused, suite_settings(max_examples=1), data=st.data())
