@@ -51,11 +51,10 @@ class Call:
 
     def mine(self, record: Record) -> bool:
         """The caller owns the record (or may edit it: playlist editors)."""
-        owner = record.get("_owner", record.get("_user"))
-        if owner is None and isinstance(record.get("artists"), list):
-            artist = self.my_artist()
-            return artist is not None and artist["id"] in record["artists"]
-        return owner is None or owner == self.user_id or self.user_id in record.get("_editors", ())
+        owners = self.store.owners(record)
+        return (
+            owners is None or self.user_id in owners or self.user_id in record.get("_editors", ())
+        )
 
     def my_artist(self) -> Record | None:
         return next((a for a in self.store.all("Artist") if a.get("_user") == self.user_id), None)

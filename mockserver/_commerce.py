@@ -19,13 +19,13 @@ from ._behaviours import (
     behaviour,
     owned_list,
 )
+from ._seed import price_of
 from ._store import Record
 from ._validation import RequestError
 
 MAX_SUBMISSIONS = 5
 ALLOWANCE_PERIOD = 30 * 86_400
 RENEWAL_WINDOW = 30 * 86_400
-PLATFORM_FEE_RATE = 0.15  # OpenAPI's example: 100 + 15 = 115
 
 
 def _tokens_used(call: Call) -> int:
@@ -134,8 +134,7 @@ def _fulfill(call: Call) -> int:
     if request.get("_owner") == call.user_id:
         raise call.fail(403, "Self-submission blocked.")
     track = call.body_record("Track", "track_id")
-    artist = call.my_artist()
-    if artist is None or artist["id"] not in track.get("artists", []):
+    if call.user_id not in (call.store.owners(track) or ()):
         raise call.fail(403, "Not track owner.")
     mine = [
         s
@@ -207,15 +206,10 @@ def _purchase_of(call: Call, track: Record) -> Record | None:
     )
 
 
-def _price(track: Record) -> tuple[float, float]:
-    base = float(track.get("price") or 0.0)
-    return round(base, 2), round(base * PLATFORM_FEE_RATE, 2)
-
-
 @behaviour("tracks.purchase.calculate_price")
 def _calculate(call: Call) -> int:
     track = call.record("Track")
-    base, fee = _price(track)
+    base, fee = price_of(track)
     call.ctx.values.update(
         {
             "base_price": base,
@@ -230,8 +224,7 @@ def _calculate(call: Call) -> int:
 @behaviour("tracks.purchase.initiate")
 def _initiate(call: Call) -> int:
     track = call.record("Track")
-    artist = call.my_artist()
-    if artist is not None and artist["id"] in track.get("artists", []):
+    if call.user_id in (call.store.owners(track) or ()):
         raise call.fail(
             422, "Cannot purchase own track.", {"track": ["You cannot purchase your own track."]}
         )
@@ -239,7 +232,7 @@ def _initiate(call: Call) -> int:
         raise call.fail(409, "Already purchased.")
     if track.get("exclusive_status") == "sold":
         raise call.fail(410, "Exclusive already sold.")
-    base, fee = _price(track)
+    base, fee = price_of(track)
     purchase = call.store.add(
         "Purchase",
         {

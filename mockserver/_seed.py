@@ -44,6 +44,13 @@ COUNTS = {
 }
 DEFAULT_COUNT = 12
 MOCK_USER_ID = 1
+PLATFORM_FEE_RATE = 0.15  # OpenAPI's example: 100 + 15 = 115
+
+
+def price_of(track: Record) -> tuple[float, float]:
+    """A track's base price and the platform fee on it, as a purchase charges them."""
+    base = float(track.get("price") or 0.0)
+    return round(base, 2), round(base * PLATFORM_FEE_RATE, 2)
 
 
 def record_for(store: Store, resource: str, rng: random.Random, **fixed: Any) -> Record:
@@ -202,8 +209,20 @@ def _build(store: Store, seed: int) -> None:
         submission["beat_request_id"] = rng.choice(list(store.records["BeatRequest"]))
         submission["track"] = submission["track_id"]
         submission["user_id"] = submission["_owner"]
+    for purchase in store.records["Purchase"].values():  # what the track cost, with the fee
+        track = store.records["Track"][purchase["track_id"]]
+        base, fee = price_of(track)
+        purchase.update(
+            track_name=track["name"],
+            artist_amount=base,
+            platform_fee=fee,
+            total_amount=round(base + fee, 2),
+            currency=track.get("currency") or "USD",
+            status="completed",
+        )
     for lic in store.records["License"].values():
         lic["revoked"] = False
+        lic["license_type"] = rng.choice(("non-exclusive", "exclusive"))
     owners_with_default: set[Any] = set()
     for preset in store.records["LicensePreset"].values():  # one default per artist
         preset["is_default"] = preset["_owner"] not in owners_with_default

@@ -163,6 +163,19 @@ class Store:
     def __iter__(self) -> Iterator[str]:
         return iter(self.records)
 
+    def owners(self, record: Record) -> set[Any] | None:
+        """The users who own ``record``: its ``_owner`` (an artist's ``_user``), or for a record
+        credited to artists (a track, an album) the users behind those artists; None for what
+        nobody owns (genres, tags). One rule for the 403s and for the ids tests draw."""
+        owner = record.get("_owner", record.get("_user"))
+        if owner is not None:
+            return {owner}
+        credited = record.get("artists")
+        if not isinstance(credited, list):
+            return None
+        ids = set(credited)
+        return {a["_user"] for a in self.all("Artist") if a["id"] in ids and "_user" in a}
+
     # -- relations ----------------------------------------------------------------------------
 
     def related(self, parent: str, parent_id: Any, child: str) -> list[Record] | None:

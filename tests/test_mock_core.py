@@ -234,6 +234,19 @@ def test_dataset_is_large_and_consistent(api: BeatPassMock) -> None:
             assert track["id"] in albums[track["album"]]["tracks"]
 
 
+def test_seeded_purchases_and_licences_name_real_tracks_at_their_price(api: BeatPassMock) -> None:
+    tracks = {t["id"]: t for t in api.records("Track")}
+    for purchase in api.records("Purchase"):
+        track = tracks[purchase["track_id"]]
+        assert purchase["track_name"] == track["name"]
+        assert purchase["artist_amount"] == round(float(track["price"]), 2)
+        fee_and_price = purchase["artist_amount"] + purchase["platform_fee"]
+        assert abs(purchase["total_amount"] - fee_and_price) < 0.011
+    for licence in api.records("License"):
+        assert licence["track_id"] in tracks
+        assert licence["license_type"] in ("non-exclusive", "exclusive")
+
+
 def test_pagination_walks_every_track_once(api: BeatPassMock) -> None:
     seen: list[int] = []
     with api.client() as client:
