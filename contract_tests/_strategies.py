@@ -36,14 +36,14 @@ class RequestStrategies:
         parts: dict[str, st.SearchStrategy[Any]] = {}
         schema = self._schema(op, "path")
         for p in op.path_params:
-            pool = self.target.ids(p.resource, p.name) if p.resource else []
-            if not pool and p.resource and self.target.live:
+            held = self._held(p.resource, p.name) if p.resource else None
+            if held is None and p.resource and self.target.live:
                 hint = f"TEST_{p.resource.upper()}_ID"
                 pytest.skip(
                     f"live run: no {p.resource} id to use (set {hint} or check the list endpoint)"
                 )
-            if pool:
-                parts[p.name] = st.sampled_from(pool)
+            if held is not None:
+                parts[p.name] = held
             else:  # "." and ".." would make httpx (and servers) resolve another path
                 drawn = self.builder.build(schema["properties"][p.name], schema["$id"], 1)
                 parts[p.name] = drawn.filter(lambda v: _text(v) not in (".", ".."))
@@ -55,6 +55,15 @@ class RequestStrategies:
             return path
 
         return st.fixed_dictionaries(parts).map(fill)
+
+    def _held(self, resource: str, param: str) -> st.SearchStrategy[Any] | None:
+        """An id the target holds: half the time one the caller owns, when the target knows,
+        so owner-only writes succeed as often as rules about others' records are met."""
+        pool = self.target.ids(resource, param)
+        mine = self.target.owned_ids(resource, param)
+        others = [i for i in pool if i not in set(mine)]
+        options = [st.sampled_from(ids) for ids in (mine, others) if ids]
+        return st.one_of(options) if options else None
 
     def _query(self, op: Operation) -> st.SearchStrategy[dict[str, str]]:
         schema = self._schema(op, "query")
@@ -79,15 +88,14 @@ class RequestStrategies:
             return st.none()
         body = self.builder.named(f"operations/{op.id}/body")
         id_fields = {
-            k: self.target.ids(r, "id")
+            k: held
             for k, r in _ID_FIELDS.items()
             if k in op.body.schema.get("properties", {})
+            and (held := self._held(r, "id")) is not None
         }
         if not id_fields:
             return body
-        return st.tuples(
-            body, st.fixed_dictionaries({k: st.sampled_from(v) for k, v in id_fields.items() if v})
-        ).map(
+        return st.tuples(body, st.fixed_dictionaries(id_fields)).map(
             lambda pair: (
                 {**pair[0], **{k: v for k, v in pair[1].items() if k in pair[0]}}
                 if isinstance(pair[0], dict)

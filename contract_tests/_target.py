@@ -46,6 +46,10 @@ class Target:
     def ids(self, resource: str, param: str) -> list[Any]:
         raise NotImplementedError
 
+    def owned_ids(self, resource: str, param: str) -> list[Any]:
+        """The ids of :meth:`ids` the caller owns (may update, delete), where the target knows."""
+        return []
+
     def now(self) -> float:
         raise NotImplementedError
 
@@ -62,16 +66,24 @@ class MockTarget(Target):
     def __init__(self, mock: BeatPassMock) -> None:
         super().__init__(mock.spec, str(mock.base_url), mock.token)
         self.mock = mock
+        self.user_id = mock.tokens.check(f"Bearer {mock.token}").user_id
 
     def transport(self) -> httpx.BaseTransport:
         return self.mock.transport
 
-    def ids(self, resource: str, param: str) -> list[Any]:
-        records = self.mock.records(resource)
+    def _key(self, resource: str, param: str) -> str:
         fields = self.spec.resources[resource].fields
-        key = param if param in ("uuid", "name", "slug") and param in fields else "id"
-        owned = [r[key] for r in records if r.get("_owner", r.get("_user")) == 1 and key in r]
-        return owned or [r[key] for r in records if key in r]
+        return param if param in ("uuid", "name", "slug") and param in fields else "id"
+
+    def ids(self, resource: str, param: str) -> list[Any]:
+        key = self._key(resource, param)
+        return [r[key] for r in self.mock.records(resource) if key in r]
+
+    def owned_ids(self, resource: str, param: str) -> list[Any]:
+        if self.user_id is None:
+            return []
+        key = self._key(resource, param)
+        return [r[key] for r in self.mock.owned(resource, self.user_id) if key in r]
 
     def now(self) -> float:
         return self.mock.clock.now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import httpx
@@ -11,58 +12,106 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from contract_tests import MockTarget
 from contract_tests._failures import WriteNotPersisted
-from contract_tests.suite.test_stateful import PlaylistMachine
+from contract_tests.suite.test_stateful import ApiMachine, PlaylistMachine, PurchaseMachine
 from mockserver import BeatPassMock
 
-ADD_TRACKS = re.compile(r"/playlists/(\d+)/tracks/add$")
 
+class WriteNotStored(MockTarget):
+    """The mock, except that a POST matching ``pattern`` answers as usual and then leaves the
+    records of ``resource`` as they were: the answer says stored, the store says otherwise."""
 
-class TracksNotStored(MockTarget):
-    """The mock, except that adding tracks to a playlist answers 200 and stores nothing."""
+    def __init__(self, mock: BeatPassMock, pattern: str, resource: str) -> None:
+        super().__init__(mock)
+        self.pattern = re.compile(pattern)
+        self.resource = resource
 
     def transport(self) -> httpx.BaseTransport:
         return httpx.MockTransport(self.handle)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        match = ADD_TRACKS.search(request.url.path)
-        playlist = self.mock.store.get("Playlist", int(match[1])) if match else None
-        if request.method != "POST" or playlist is None:
+        if request.method != "POST" or not self.pattern.search(request.url.path):
             return self.mock.handler(request)
-        before = list(playlist["tracks"])
+        store = self.mock.store
+        before = copy.deepcopy(store.records[self.resource])
         response = self.mock.handler(request)
-        playlist["tracks"] = before  # the answer says stored; the store says otherwise
+        store.records[self.resource] = before
+        store.touch()
         return response
 
 
-def broken() -> MockTarget:
-    return TracksNotStored(BeatPassMock(seed=1, rate_limits=False))
+QUICK = settings(
+    max_examples=30,
+    stateful_step_count=10,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
-def test_the_playlist_machine_reports_tracks_that_were_not_stored() -> None:
-    machine = PlaylistMachine.for_target(broken)
-    quick = settings(
-        max_examples=30,
-        stateful_step_count=10,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+@pytest.mark.parametrize(
+    ("machine", "seed", "pattern", "resource", "reported_by", "expected"),
+    [
+        (
+            PlaylistMachine,
+            1,
+            r"/playlists/\d+/tracks/add$",
+            "Playlist",
+            "playlists.tracks.list",
+            "in the order added",
+        ),
+        (
+            PlaylistMachine,
+            1,
+            r"/playlists/\d+/tracks/order$",
+            "Playlist",
+            "playlists.tracks.list",
+            "or last set",
+        ),
+        (
+            PurchaseMachine,
+            7,
+            r"/purchase/initiate$",
+            "Purchase",
+            "tracks.purchase.status.show",
+            "purchased=True",
+        ),
+        (
+            PurchaseMachine,
+            7,
+            r"/licenses/[^/]+/revoke$",
+            "License",
+            "licenses.verify|tracks.check_license",
+            "valid=False|has_license=False",
+        ),
+    ],
+    ids=["tracks-add", "tracks-order", "purchase", "licence-revoke"],
+)
+def test_a_machine_reports_a_write_that_was_not_stored(
+    machine: type[ApiMachine],
+    seed: int,
+    pattern: str,
+    resource: str,
+    reported_by: str,
+    expected: str,
+) -> None:
+    def broken() -> MockTarget:
+        return WriteNotStored(BeatPassMock(seed=seed, rate_limits=False), pattern, resource)
+
     with pytest.raises(WriteNotPersisted) as caught:
-        run_state_machine_as_test(machine, settings=quick)
+        run_state_machine_as_test(machine.for_target(broken), settings=QUICK)
     failure = caught.value
     assert failure.check == "write_persists"
-    assert failure.operation.startswith("playlists.tracks.list")
-    assert "in the order added" in failure.expected
+    assert re.match(reported_by, failure.operation), failure.operation
+    assert re.search(expected, failure.expected), failure.expected
     assert str(failure).startswith("A write did not persist [write_persists]")
 
 
-def test_the_playlist_machine_passes_on_the_unbroken_mock() -> None:
-    machine = PlaylistMachine.for_target(
-        lambda: MockTarget(BeatPassMock(seed=1, rate_limits=False))
-    )
+@pytest.mark.parametrize(("machine", "seed"), [(PlaylistMachine, 1), (PurchaseMachine, 7)])
+def test_the_machine_passes_on_the_unbroken_mock(machine: type[ApiMachine], seed: int) -> None:
+    unbroken = machine.for_target(lambda: MockTarget(BeatPassMock(seed=seed, rate_limits=False)))
     quick = settings(
         max_examples=3, stateful_step_count=10, derandomize=True, database=None, deadline=None
     )
-    run_state_machine_as_test(machine, settings=quick)
+    run_state_machine_as_test(unbroken, settings=quick)
