@@ -26,7 +26,7 @@ _COMMON: dict[str, Any] = {
 }
 PROFILES: dict[str, dict[str, Any]] = {
     "ci": {**_COMMON, "max_examples": 8, "derandomize": True},
-    "dev": {**_COMMON, "max_examples": 40},
+    "dev": {**_COMMON, "max_examples": 40, "derandomize": False},  # even where CI is set
     "live": {
         **_COMMON,
         "max_examples": 2,
@@ -67,6 +67,14 @@ def run_property(
     settings chain hundreds deep in each worker: every settings lookup walks it, and with the
     ``ci`` profile that Hypothesis loads when ``CI`` is set, deep chains end in RecursionError.
     A fresh property per call keeps every chain one level deep.
+
+    Each call is keyed by the running test's node id, as the plugin keys parametrized items:
+    every item gets its own derandomised seed and its own example-database entries.
     """
     chosen = settings_ if settings_ is not None else suite_settings()
-    chosen(given(**strategies)(test))()
+    prop: Any = given(**strategies)(test)
+    node = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    # The attribute Hypothesis's own pytest plugin sets for the same purpose; its digest (the
+    # seed under derandomize, the database key) includes it.
+    prop.hypothesis.inner_test._hypothesis_internal_add_digest = node.encode()
+    chosen(prop)()

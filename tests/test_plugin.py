@@ -153,3 +153,29 @@ def test_parametrized_properties_survive_the_ci_profile(
     pytester.makepyfile(test_many=MANY_PARAMETRIZED_PROPERTIES)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=1200)
+
+
+def _draws_of_item(monkeypatch: pytest.MonkeyPatch, node: str) -> list[int]:
+    from hypothesis import strategies as st
+
+    from contract_tests import run_property, suite_settings
+
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", f"{node} (call)")
+    seen: list[int] = []
+
+    def record(x: int) -> None:
+        seen.append(x)
+
+    run_property(record, suite_settings(max_examples=5, derandomize=True), x=st.integers())
+    return seen
+
+
+def test_each_parametrized_item_has_its_own_reproducible_examples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Under the derandomised ci profile, one item's draws repeat run after run, and two
+    # items do not share one sequence (the plugin's per-item digest, kept by run_property).
+    first = _draws_of_item(monkeypatch, "test_x.py::test_op[tracks.show]")
+    other = _draws_of_item(monkeypatch, "test_x.py::test_op[albums.show]")
+    assert _draws_of_item(monkeypatch, "test_x.py::test_op[tracks.show]") == first
+    assert other != first

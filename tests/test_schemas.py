@@ -37,6 +37,7 @@ def test_validators_are_built_once() -> None:
 DRAWS = settings(
     max_examples=8,
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
