@@ -61,7 +61,8 @@ class RequestStrategies:
         so owner-only writes succeed as often as rules about others' records are met."""
         pool = self.target.ids(resource, param)
         mine = self.target.owned_ids(resource, param)
-        others = [i for i in pool if i not in set(mine)]
+        owned = set(mine)
+        others = [i for i in pool if i not in owned]
         options = [st.sampled_from(ids) for ids in (mine, others) if ids]
         return st.one_of(options) if options else None
 

@@ -78,7 +78,7 @@ class Call:
         return record
 
     def owned(self, resource: str) -> list[Record]:
-        return [r for r in self.store.all(resource) if r.get("_owner") == self.user_id]
+        return self.store.owned_by(resource, self.user_id)
 
     def set_edge(
         self, kind: str, edge: tuple[Any, ...], on: bool, *, exists: str, missing: str
@@ -231,11 +231,9 @@ def _new_record(call: Call, resource: str) -> Record:
 
 def _mine_or_first(call: Call, resource: str) -> Record:
     records = call.store.all(resource)
-    mine = [r for r in records if r.get("_owner", r.get("_user")) == call.user_id]
+    mine = call.owned(resource)
     if mine:
         return mine[0]
-    if resource == "Artist" and (artist := call.my_artist()):
-        return artist
     if records:
         return records[0]
     return call.store.add(

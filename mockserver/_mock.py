@@ -238,7 +238,8 @@ class BeatPassMock:
     def owned(self, resource: str, user_id: int = MOCK_USER_ID) -> list[Record]:
         """The records of ``resource`` that ``user_id`` owns, by the rule the mock's 403s use
         (a track or album is owned through its artists)."""
-        return [r for r in self.records(resource) if user_id in (self.store.owners(r) or ())]
+        self.store.touch()
+        return self.store.owned_by(resource, user_id)
 
 
 __all__ = ["DEFAULT_TOKEN", "BeatPassMock", "SystemClock"]

@@ -209,8 +209,19 @@ def _build(store: Store, seed: int) -> None:
         submission["beat_request_id"] = rng.choice(list(store.records["BeatRequest"]))
         submission["track"] = submission["track_id"]
         submission["user_id"] = submission["_owner"]
-    for purchase in store.records["Purchase"].values():  # what the track cost, with the fee
-        track = store.records["Track"][purchase["track_id"]]
+    purchases = list(store.records["Purchase"].values())
+    bought: set[tuple[Any, Any]] = set()
+    for purchase in purchases:  # someone else's track, once, at its price with the fee
+        buyer = purchase["_owner"]
+        for_sale = [
+            t
+            for t in tracks
+            if (buyer, t) not in bought
+            and buyer not in (store.owners(store.records["Track"][t]) or ())
+        ]
+        track = store.records["Track"][rng.choice(for_sale)]
+        bought.add((buyer, track["id"]))
+        purchase["track_id"] = track["id"]
         base, fee = price_of(track)
         purchase.update(
             track_name=track["name"],
@@ -220,9 +231,12 @@ def _build(store: Store, seed: int) -> None:
             currency=track.get("currency") or "USD",
             status="completed",
         )
-    for lic in store.records["License"].values():
-        lic["revoked"] = False
+    for lic, purchase in zip(list(store.records["License"].values()), purchases, strict=False):
+        # A licence is generated from a purchase (generate-license refuses otherwise).
+        lic.update(track_id=purchase["track_id"], _owner=purchase["_owner"], revoked=False)
         lic["license_type"] = rng.choice(("non-exclusive", "exclusive"))
+    for extra in list(store.records["License"])[len(purchases) :]:
+        store.delete("License", extra)
     owners_with_default: set[Any] = set()
     for preset in store.records["LicensePreset"].values():  # one default per artist
         preset["is_default"] = preset["_owner"] not in owners_with_default

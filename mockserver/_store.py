@@ -176,6 +176,9 @@ class Store:
         ids = set(credited)
         return {a["_user"] for a in self.all("Artist") if a["id"] in ids and "_user" in a}
 
+    def owned_by(self, resource: str, user_id: Any) -> list[Record]:
+        return [r for r in self.all(resource) if user_id in (self.owners(r) or ())]
+
     # -- relations ----------------------------------------------------------------------------
 
     def related(self, parent: str, parent_id: Any, child: str) -> list[Record] | None:

@@ -236,14 +236,17 @@ def test_dataset_is_large_and_consistent(api: BeatPassMock) -> None:
 
 def test_seeded_purchases_and_licences_name_real_tracks_at_their_price(api: BeatPassMock) -> None:
     tracks = {t["id"]: t for t in api.records("Track")}
+    bought = [(p["_owner"], p["track_id"]) for p in api.records("Purchase")]
+    assert len(set(bought)) == len(bought), "a track bought twice by one user"
     for purchase in api.records("Purchase"):
         track = tracks[purchase["track_id"]]
+        assert purchase["_owner"] not in (api.store.owners(track) or ()), "bought their own track"
         assert purchase["track_name"] == track["name"]
         assert purchase["artist_amount"] == round(float(track["price"]), 2)
         fee_and_price = purchase["artist_amount"] + purchase["platform_fee"]
         assert abs(purchase["total_amount"] - fee_and_price) < 0.011
     for licence in api.records("License"):
-        assert licence["track_id"] in tracks
+        assert (licence["_owner"], licence["track_id"]) in bought, "a licence without a purchase"
         assert licence["license_type"] in ("non-exclusive", "exclusive")
 
 

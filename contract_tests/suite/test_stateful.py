@@ -1043,7 +1043,10 @@ class LicenceModel:
 
 class PurchaseMachine(ApiMachine):
     """Buy tracks (never your own, never twice, never a sold exclusive), generate, check, verify
-    and revoke licences: each purchase is one captured charge, and the lists agree."""
+    and revoke licences: each purchase is one captured charge, and the lists agree.
+
+    Which tracks are the caller's, sold or already licensed is read from the mock; on another
+    target the pool is its first five tracks, each assumed for sale and not yet bought."""
 
     seed = 7
     licences = Bundle("licences")
@@ -1053,7 +1056,6 @@ class PurchaseMachine(ApiMachine):
         mock = self.mock
         tracks = mock.records("Track") if mock is not None else []
         own = mock.owned("Track", self.me) if mock is not None and self.me is not None else []
-        self.own = sorted(t["id"] for t in own)[:1]
         # Tracks with a seeded licence of the caller's are left out: which one a second
         # generate-license answers with is not documented.
         licensed = {
@@ -1061,7 +1063,9 @@ class PurchaseMachine(ApiMachine):
             for lic in (mock.records("License") if mock is not None else [])
             if lic.get("_owner") == self.me
         }
-        others = [t for t in tracks if t["id"] not in self.own and t["id"] not in licensed]
+        owned = {t["id"] for t in own}
+        self.own = sorted(owned - licensed)[:1]
+        others = [t for t in tracks if t["id"] not in owned and t["id"] not in licensed]
         self.sold = {t["id"] for t in others if t.get("exclusive_status") == "sold"}
         for_sale = [t["id"] for t in others if t["id"] not in self.sold]
         pool = for_sale[:4] + sorted(self.sold)[:1] if mock is not None else self.pool("Track")[:5]
@@ -1088,7 +1092,7 @@ class PurchaseMachine(ApiMachine):
         quote = ex.body.get("data", ex.body)
         total = quote.get("total_price", quote.get("total_amount"))
         if abs(quote["base_price"] + quote["platform_fee"] - total) > 0.011:
-            raise _fail(WrongRejection, RULE, ex, "total = base price + platform fee", quote)
+            raise _fail(CheckFailure, RULE, ex, "total = base price + platform fee", quote)
 
     @rule(data=st.data())
     def buy(self, data: st.DataObject) -> None:
