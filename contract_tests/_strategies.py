@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import strategies as st
 
-from spec import Operation, Spec
+from spec import Operation, Parameter, Spec
 from spec._strategies import StrategyBuilder
 
 from ._requests import _ID_FIELDS, Draft
@@ -48,13 +48,33 @@ class RequestStrategies:
                 drawn = self.builder.build(schema["properties"][p.name], schema["$id"], 1)
                 parts[p.name] = drawn.filter(lambda v: _text(v) not in (".", ".."))
 
-        def fill(values: dict[str, Any]) -> str:
+        def fill(drawn: tuple[dict[str, Any], ...]) -> str:
             path = op.path
-            for name, value in values.items():
-                path = path.replace("{" + name + "}", quote(_text(value), safe=""))
+            for values in drawn:
+                for name, value in values.items():
+                    path = path.replace("{" + name + "}", quote(_text(value), safe=""))
             return path
 
-        return st.fixed_dictionaries(parts).map(fill)
+        # An id whose resource another parameter names is drawn with it, mostly as a pair that
+        # exists (``artist`` with an artist's id), now and then independently (a documented 404).
+        joint: list[st.SearchStrategy[dict[str, Any]]] = []
+        for p in op.path_params:
+            if p.resource_from and (pair := self._named_by(p)) is not None:
+                free = {n: parts.pop(n) for n in (p.resource_from, p.name)}
+                joint.append(pair | st.fixed_dictionaries(free))
+        return st.tuples(st.fixed_dictionaries(parts), *joint).map(fill)
+
+    def _named_by(self, p: Parameter) -> st.SearchStrategy[dict[str, Any]] | None:
+        """An id and the value of the parameter naming its resource (``artist`` with an
+        artist's id), drawn together so the id exists for that resource."""
+        assert p.resource_from is not None
+        source = p.resource_from
+        options = [
+            st.tuples(st.just(value), held).map(lambda pair: {source: pair[0], p.name: pair[1]})
+            for value, resource in p.resource_by
+            if (held := self._held(resource, "id")) is not None
+        ]
+        return st.one_of(options) if options else None
 
     def _held(self, resource: str, param: str) -> st.SearchStrategy[Any] | None:
         """An id the target holds: half the time one the caller owns, when the target knows,

@@ -54,9 +54,8 @@ def _seed(call: Call, resource: str, key: str) -> Record:
 @behaviour("radio.show")
 def _radio(call: Call) -> int:
     kind, key = call.path["type"], str(call.path["id"])
-    seed = _seed(
-        call, {"artist": "Artist", "track": "Track", "genre": "Genre", "tag": "Tag"}[kind], key
-    )
+    named = dict(next(p.resource_by for p in call.op.path_params if p.name == "id"))
+    seed = _seed(call, named[kind], key)
     tracks = call.store.all("Track")
     if kind == "artist":
         station = [t for t in tracks if seed["id"] in t.get("artists", [])]

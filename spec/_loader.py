@@ -455,7 +455,15 @@ def _parameters(
             p = c.mapping(body, params, name, f"parameter {name}")
             c.keys(
                 p,
-                ("schema", "required", "description", "resource", "source", "note"),
+                (
+                    "schema",
+                    "required",
+                    "description",
+                    "resource",
+                    "resource_from",
+                    "source",
+                    "note",
+                ),
                 ("schema",),
                 f"parameter {name}",
             )
@@ -472,6 +480,7 @@ def _parameters(
                 c.fail(
                     SpecErrorKind.UNDEFINED_REFERENCE, f"undefined resource {res!r}", p, "resource"
                 )
+            by = _resource_by(p, declared, resources) if location == "path" else ()
             out[location].append(
                 Parameter(
                     name,
@@ -482,10 +491,44 @@ def _parameters(
                     res,
                     c.source(p),
                     p.get("note", ""),
+                    p.get("resource_from"),
+                    by,
                 )
             )
     order = {n: i for i, n in enumerate(template)}
     return tuple(sorted(out["path"], key=lambda p: order[p.name])), tuple(out["query"])
+
+
+def _resource_by(
+    p: Node, declared: Mapping[str, Any], resources: Mapping[str, Resource]
+) -> tuple[tuple[str, str], ...]:
+    """``resource_from: type``: the path parameter ``type`` is an enum of lower-case resource
+    names (``artist`` names Artist); this id names a record of the one given."""
+    source = p.get("resource_from")
+    if source is None:
+        return ()
+    if p.get("resource") is not None:
+        c.fail(SpecErrorKind.BAD_VALUE, "give resource or resource_from, not both", p, "resource")
+    other = declared.get(source)
+    enum = other.get("schema", {}).get("enum") if isinstance(other, Mapping) else None
+    if not isinstance(enum, list):
+        c.fail(
+            SpecErrorKind.BAD_VALUE,
+            f"resource_from must name a path parameter with an enum of resource names; "
+            f"{source!r} is not one",
+            p,
+            "resource_from",
+        )
+    by = tuple((str(value), str(value).capitalize()) for value in enum)
+    for value, resource in by:
+        if resource not in resources:
+            c.fail(
+                SpecErrorKind.UNDEFINED_REFERENCE,
+                f"{source} value {value!r} names no resource ({resource!r})",
+                p,
+                "resource_from",
+            )
+    return by
 
 
 def _body(node: Node, resources: Mapping[str, Resource], errors: Errors) -> Body | None:

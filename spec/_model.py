@@ -48,6 +48,10 @@ class Parameter:
     resource: str | None = None
     source: Source = "documented"
     note: str = ""
+    resource_from: str | None = None
+    """For an id whose resource another path parameter names (``/radio/{type}/{id}``)."""
+    resource_by: tuple[tuple[str, str], ...] = ()
+    """With ``resource_from``: each value of that parameter and the resource it names."""
 
 
 @dataclass(frozen=True)

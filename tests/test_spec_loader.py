@@ -20,6 +20,11 @@ def test_minimal_spec_loads() -> None:
     assert not op.responses[404].shared
 
 
+HEAD = "        group: Tracks\n        title: Get Track\n        auth: optional\n" + (
+    "        parameters:\n          path:\n"
+)
+
+
 @pytest.mark.parametrize(
     ("old", "new", "kind", "at", "key", "words"),
     [
@@ -112,6 +117,27 @@ def test_minimal_spec_loads() -> None:
             "method",
             "appears twice",
             id="duplicate-key-2",
+        ),
+        pytest.param(
+            "            id: {schema: {type: integer}}\n",
+            "            id: {schema: {type: integer}, resource_from: kind}\n",
+            SpecErrorKind.BAD_VALUE,
+            "resource_from: kind",
+            "resource_from",
+            "'kind' is not one",
+            id="resource-from-no-such-parameter",
+        ),
+        pytest.param(
+            "        path: /tracks/{id}\n" + HEAD + "            id: {schema: {type: integer}}\n",
+            "        path: /x/{kind}/{id}\n"
+            + HEAD
+            + "            kind: {schema: {type: string, enum: [track, album]}}\n"
+            + "            id: {schema: {type: string}, resource_from: kind}\n",
+            SpecErrorKind.UNDEFINED_REFERENCE,
+            "resource_from: kind",
+            "resource_from",
+            "value 'album' names no resource ('Album')",
+            id="resource-from-unknown-resource",
         ),
         pytest.param(
             "          404: {schema: {ref: error}}",
@@ -214,3 +240,18 @@ def test_spec_error_is_a_value_error_and_a_contract_error() -> None:
     assert isinstance(err, ValueError)
     assert isinstance(err, spec.ContractError)
     assert str(err) == "f.yaml:3: k: nope"
+
+
+def test_resource_from_maps_each_value_to_its_resource() -> None:
+    text = replace(
+        HEAD + "            id: {schema: {type: integer}}\n",
+        HEAD
+        + "            kind: {schema: {type: string, enum: [track]}}\n"
+        + "            id: {schema: {type: string}, resource_from: kind}\n",
+    ).replace("path: /tracks/{id}", "path: /x/{kind}/{id}")
+    param = spec.loads(text).operations["tracks.show"].path_params[1]
+    assert (param.name, param.resource_from, param.resource_by) == (
+        "id",
+        "kind",
+        (("track", "Track"),),
+    )
