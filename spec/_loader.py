@@ -480,7 +480,7 @@ def _parameters(
                 c.fail(
                     SpecErrorKind.UNDEFINED_REFERENCE, f"undefined resource {res!r}", p, "resource"
                 )
-            by = _resource_by(p, declared, resources) if location == "path" else ()
+            by = _resource_by(p, name, location, declared, resources)
             out[location].append(
                 Parameter(
                     name,
@@ -495,40 +495,60 @@ def _parameters(
                     by,
                 )
             )
+    named = [p.resource_from for p in out["path"] if p.resource_from]
+    if len(named) != len(set(named)):
+        twice = next(n for n in named if named.count(n) > 1)
+        c.fail(
+            SpecErrorKind.DUPLICATE,
+            f"path parameter {twice!r} is the resource_from of two ids",
+            declared,
+            twice,
+        )
     order = {n: i for i, n in enumerate(template)}
     return tuple(sorted(out["path"], key=lambda p: order[p.name])), tuple(out["query"])
 
 
 def _resource_by(
-    p: Node, declared: Mapping[str, Any], resources: Mapping[str, Resource]
+    p: Node,
+    name: str,
+    location: str,
+    declared: Mapping[str, Any],
+    resources: Mapping[str, Resource],
 ) -> tuple[tuple[str, str], ...]:
-    """``resource_from: type``: the path parameter ``type`` is an enum of lower-case resource
-    names (``artist`` names Artist); this id names a record of the one given."""
-    source = p.get("resource_from")
-    if source is None:
+    """``resource_from: type``: the path parameter ``type`` is an enum of resource names
+    (``artist`` names Artist; case and underscores aside, ``beat_request`` names BeatRequest);
+    this id names a record of the one given."""
+    if "resource_from" not in p:
         return ()
+    source = c.string(p, "resource_from", required=True)
+    if location != "path":
+        c.fail(SpecErrorKind.BAD_VALUE, "resource_from is for path parameters", p, "resource_from")
     if p.get("resource") is not None:
         c.fail(SpecErrorKind.BAD_VALUE, "give resource or resource_from, not both", p, "resource")
-    other = declared.get(source)
-    enum = other.get("schema", {}).get("enum") if isinstance(other, Mapping) else None
-    if not isinstance(enum, list):
+    other = declared.get(source) if source != name else None
+    schema = other.get("schema") if isinstance(other, Mapping) else None
+    enum = schema.get("enum") if isinstance(schema, Mapping) else None
+    if not isinstance(enum, list) or not all(isinstance(v, str) for v in enum):
         c.fail(
             SpecErrorKind.BAD_VALUE,
-            f"resource_from must name a path parameter with an enum of resource names; "
+            f"resource_from must name another path parameter with an enum of resource names; "
             f"{source!r} is not one",
             p,
             "resource_from",
         )
-    by = tuple((str(value), str(value).capitalize()) for value in enum)
-    for value, resource in by:
-        if resource not in resources:
+    by_key = {r.lower(): r for r in resources}
+    by: list[tuple[str, str]] = []
+    for value in enum:
+        resource = by_key.get(value.replace("_", "").lower())
+        if resource is None:
             c.fail(
                 SpecErrorKind.UNDEFINED_REFERENCE,
-                f"{source} value {value!r} names no resource ({resource!r})",
+                f"{source} value {value!r} names no resource",
                 p,
                 "resource_from",
             )
-    return by
+        by.append((value, resource))
+    return tuple(by)
 
 
 def _body(node: Node, resources: Mapping[str, Resource], errors: Errors) -> Body | None:

@@ -3,6 +3,8 @@ together with the parameter that names its resource."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from hypothesis import given, settings
 
 from contract_tests import MockTarget
@@ -16,11 +18,11 @@ STRATEGIES = RequestStrategies(MOCK.spec, TARGET)
 DRAWS = settings(max_examples=60, database=None, deadline=None)
 
 
-def _paths(op_id: str) -> list[str]:
+def _paths_from(strategies: RequestStrategies, op_id: str) -> list[str]:
     paths: list[str] = []
 
     @DRAWS
-    @given(draft=STRATEGIES.valid(MOCK.spec.operations[op_id]))
+    @given(draft=strategies.valid(MOCK.spec.operations[op_id]))
     def record(draft: Draft) -> None:
         paths.append(draft.path)
 
@@ -28,18 +30,40 @@ def _paths(op_id: str) -> list[str]:
     return paths
 
 
+def _paths(op_id: str) -> list[str]:
+    return _paths_from(STRATEGIES, op_id)
+
+
+class DisjointIds(MockTarget):
+    """The mock's spec with ids that never overlap between resources (Artist 1xx, Track 2xx...),
+    so a drawn id tells which resource it came from."""
+
+    POOLS: ClassVar[dict[str, list[int]]] = {
+        "Artist": [101, 102],
+        "Track": [201, 202],
+        "Genre": [301],
+        "Tag": [401],
+    }
+
+    def ids(self, resource: str, param: str) -> list[Any]:
+        return list(self.POOLS.get(resource, []))
+
+    def owned_ids(self, resource: str, param: str) -> list[Any]:
+        return []
+
+
 def test_an_id_is_drawn_with_the_parameter_naming_its_resource() -> None:
     # /radio/{type}/{id} declares `resource_from: type`: mostly an artist's id comes with
     # `artist`, a tag's with `tag` (a station that exists); now and then a free id (its 404).
-    named = dict(MOCK.spec.operations["radio.show"].path_params[1].resource_by)
-    paths = _paths("radio.show")
-    existing = set()
-    for path in paths:
-        _, _, kind, key = path.split("/")
-        if key.isdigit() and int(key) in TARGET.ids(named[kind], "id"):
-            existing.add((kind, key))
-    assert {kind for kind, _ in existing} == set(named)
-    assert len(existing) >= len(set(paths)) // 2
+    op = MOCK.spec.operations["radio.show"]
+    named = dict(op.path_params[1].resource_by)
+    held = {str(i): r for r, ids in DisjointIds.POOLS.items() for i in ids}
+    paths = _paths_from(RequestStrategies(MOCK.spec, DisjointIds(MOCK)), "radio.show")
+    pairs = [tuple(path.split("/")[2:]) for path in paths]
+    matched = {(kind, key) for kind, key in pairs if held.get(key) == named[kind]}
+    assert all(key not in held for kind, key in pairs if (kind, key) not in matched), pairs
+    assert {kind for kind, _ in matched} == set(named)
+    assert len(matched) < len(set(pairs)), "never a free id: radio's 404 is never met"
 
 
 def test_owner_only_writes_get_the_callers_records_and_others() -> None:

@@ -136,7 +136,7 @@ HEAD = "        group: Tracks\n        title: Get Track\n        auth: optional\
             SpecErrorKind.UNDEFINED_REFERENCE,
             "resource_from: kind",
             "resource_from",
-            "value 'album' names no resource ('Album')",
+            "value 'album' names no resource",
             id="resource-from-unknown-resource",
         ),
         pytest.param(
@@ -255,3 +255,82 @@ def test_resource_from_maps_each_value_to_its_resource() -> None:
         "kind",
         (("track", "Track"),),
     )
+
+
+KIND = "            kind: {schema: {type: string, enum: [track]}}\n"
+
+
+@pytest.mark.parametrize(
+    ("params", "kind", "key", "words"),
+    [
+        pytest.param(
+            KIND + "            id: {schema: {type: string}, resource_from: [kind]}\n",
+            SpecErrorKind.BAD_VALUE,
+            "resource_from",
+            "must be a non-empty string",
+            id="not-a-string",
+        ),
+        pytest.param(
+            KIND + "            id: {schema: {type: string}, resource_from: id}\n",
+            SpecErrorKind.BAD_VALUE,
+            "resource_from",
+            "another path parameter",
+            id="names-itself",
+        ),
+        pytest.param(
+            "            id: {schema: {type: string}, resource_from: kind}\n"
+            "            kind: {schema: [1]}\n",
+            SpecErrorKind.BAD_VALUE,
+            "resource_from",
+            "'kind' is not one",
+            id="named-parameter-schema-not-a-mapping",
+        ),
+        pytest.param(
+            "            kind: {schema: {type: integer, enum: [1, 2]}}\n"
+            "            id: {schema: {type: string}, resource_from: kind}\n",
+            SpecErrorKind.BAD_VALUE,
+            "resource_from",
+            "enum of resource names",
+            id="enum-not-strings",
+        ),
+        pytest.param(
+            KIND
+            + "            id: {schema: {type: string}, resource: Track, resource_from: kind}\n",
+            SpecErrorKind.BAD_VALUE,
+            "resource",
+            "not both",
+            id="both-keys",
+        ),
+    ],
+)
+def test_resource_from_mistakes_name_file_line_and_key(
+    params: str, kind: SpecErrorKind, key: str, words: str
+) -> None:
+    text = replace(HEAD + "            id: {schema: {type: integer}}\n", HEAD + params).replace(
+        "path: /tracks/{id}", "path: /x/{kind}/{id}"
+    )
+    with pytest.raises(SpecError) as info:
+        spec.loads(text, file="bad.yaml")
+    err = info.value
+    assert (err.kind, err.key, err.file) == (kind, key, "bad.yaml")
+    assert err.line is not None
+    assert words in str(err)
+
+
+def test_resource_from_is_for_path_parameters_and_one_id_per_name() -> None:
+    base = replace(HEAD + "            id: {schema: {type: integer}}\n", HEAD + KIND)
+    on_query = base.replace("path: /tracks/{id}", "path: /x/{kind}").replace(
+        KIND,
+        KIND + "          query:\n            q: {schema: {type: string}, resource_from: kind}\n",
+    )
+    with pytest.raises(SpecError, match="resource_from is for path parameters"):
+        spec.loads(on_query)
+    twice = base.replace("path: /tracks/{id}", "path: /x/{kind}/{a}/{b}").replace(
+        KIND,
+        KIND
+        + "            a: {schema: {type: string}, resource_from: kind}\n"
+        + "            b: {schema: {type: string}, resource_from: kind}\n",
+    )
+    with pytest.raises(SpecError, match="resource_from of two ids") as info:
+        spec.loads(twice)
+    assert info.value.kind is SpecErrorKind.DUPLICATE
