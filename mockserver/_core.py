@@ -27,7 +27,7 @@ from . import _commerce, _discovery, _flows  # noqa: F401 - they register their 
 from ._auth import AuthResult, TokenStore
 from ._behaviours import BEHAVIOURS, Call, generic
 from ._clock import Clock
-from ._faults import FAULT_MESSAGES, FaultInjector
+from ._faults import FaultInjector, fault_body
 from ._ratelimit import Decision, RateLimiter
 from ._render import BodyBuilder, Context
 from ._router import Router
@@ -136,9 +136,10 @@ class MockCore:
             if fault.timeout or fault.connect_error:
                 return _transport(self, request, fault.timeout, served, decision), op
             if fault.status is not None:
-                return _json(
-                    fault.status, {"message": FAULT_MESSAGES.get(fault.status, "Error")}, decision
-                ), op
+                body, headers = fault_body(self.spec, op, fault)
+                response = _json(fault.status, body, decision)
+                response.headers.update(headers)
+                return response, op
         try:
             return self._serve(request, op, match.params, auth, decision), op
         except RequestError as exc:

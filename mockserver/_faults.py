@@ -1,7 +1,8 @@
 """Fault injection: make chosen operations fail the way production can.
 
-A fault is a status (500/503/504 answered in the documented error format), added latency, an
-``httpx`` timeout, or a connection error; it applies to some operations (or all) with a
+A fault is a status (any 4xx or 5xx, answered in the documented error format with the message
+the operation's error catalogue gives it), added latency, an ``httpx`` timeout, or a connection
+error; it applies to some operations (or all) with a
 probability drawn from a seeded generator, so a failing run can be replayed.
 """
 
@@ -11,12 +12,22 @@ import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from spec import Operation, Spec
 
 FAULT_MESSAGES = {
     500: "Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
     504: "Gateway Timeout",
+}
+DEFAULT_MESSAGES = {
+    401: "Unauthenticated.",
+    403: "This action is unauthorized.",
+    404: "Not found.",
+    422: "The given data was invalid.",
+    429: "Too Many Attempts.",
 }
 
 
@@ -33,6 +44,9 @@ class Fault:
     """Operation ids it applies to; None means every operation."""
     times: int | None = None
     """How many times it may fire (None: unlimited)."""
+    retry_after: int | None = None
+    """For an injected 429: the seconds in ``retry_after`` and ``Retry-After`` (None: the
+    rate-limit window)."""
     fired: list[int] = field(default_factory=lambda: [0], compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -41,10 +55,36 @@ class Fault:
             raise ValueError("a fault is a status, a timeout or a connection error, not several")
         if self.status is not None and not 400 <= self.status <= 599:
             raise ValueError(f"injected status must be 4xx or 5xx, got {self.status}")
+        if self.retry_after is not None and (self.status != 429 or self.retry_after < 0):
+            raise ValueError("retry_after goes with status=429 and is >= 0")
         if not 0.0 <= self.probability <= 1.0:
             raise ValueError("probability must be between 0 and 1")
         if self.latency < 0:
             raise ValueError("latency must be >= 0")
+
+
+def fault_body(spec: Spec, op: Operation, fault: Fault) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body and extra headers of an injected status, in the documented format: the
+    operation's catalogue title for it ("Private track."), else the status's usual message; a
+    422 names what failed, a 429 carries ``retry_after`` and ``Retry-After``."""
+    status = fault.status
+    assert status is not None
+    title = next((e.title for e in op.errors if e.status == status), None)
+    meaning = spec.errors.statuses[status].meaning if status in spec.errors.statuses else None
+    message = (
+        f"{title.rstrip('.')}."
+        if title
+        else FAULT_MESSAGES.get(status) or DEFAULT_MESSAGES.get(status) or meaning or "Error"
+    )
+    body: dict[str, Any] = {"message": message}
+    headers: dict[str, str] = {}
+    if status == 422:
+        body["errors"] = {"request": [message]}
+    if status == 429:
+        wait = fault.retry_after if fault.retry_after is not None else spec.policies.window_seconds
+        body["retry_after"] = wait
+        headers["Retry-After"] = str(wait)
+    return body, headers
 
 
 class FaultInjector:
@@ -63,13 +103,14 @@ class FaultInjector:
         probability: float = 1.0,
         operations: Iterable[str] | str | None = None,
         times: int | None = None,
+        retry_after: int | None = None,
     ) -> Fault:
         ops = (
             frozenset([operations] if isinstance(operations, str) else operations)
             if operations is not None
             else None
         )
-        fault = Fault(status, latency, timeout, connect_error, probability, ops, times)
+        fault = Fault(status, latency, timeout, connect_error, probability, ops, times, retry_after)
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -9,6 +9,7 @@ The same core handler serves ``httpx.MockTransport(api.handler)`` and the HTTP s
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
@@ -209,7 +210,17 @@ class BeatPassMock:
         return self.core.faults
 
     def inject(self, **kwargs: Any) -> Fault:
-        """Inject a fault: ``api.inject(status=503, operations="tracks.show", probability=0.5)``."""
+        """Inject a fault: ``api.inject(status=503, operations="tracks.show", probability=0.5)``.
+
+        An operation id the spec does not hold is a ValueError (with a "did you mean"), not a
+        fault that silently never fires."""
+        operations = kwargs.get("operations")
+        named = [operations] if isinstance(operations, str) else list(operations or ())
+        for op_id in named:
+            if op_id not in self.spec.operations:
+                hint = difflib.get_close_matches(op_id, list(self.spec.operations), n=1)
+                tip = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise ValueError(f"no operation {op_id!r} in the spec{tip}")
         return self.core.faults.add(**kwargs)
 
     def issue_token(

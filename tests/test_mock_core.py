@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import httpx
@@ -178,6 +179,44 @@ def test_injected_status_fault_uses_the_error_format(api: BeatPassMock) -> None:
     assert r.status_code == 503
     assert r.json() == {"message": "Service Unavailable"}
     assert other.status_code == 200
+
+
+def test_every_documented_error_status_can_be_injected_in_its_documented_body() -> None:
+    # A client's handling of any documented error can be tested offline: the injected answer
+    # validates against the operation's schema for that status (a 422 names what failed, a
+    # 429 carries retry_after) and uses the operation's catalogue message where it has one.
+    api = BeatPassMock(rate_limits=False)
+    checked = 0
+    with api.client() as client:
+        for op in api.spec.operations.values():
+            for status in (s for s in op.responses if s >= 400):
+                api.faults.clear()
+                api.inject(status=status, operations=op.id)
+                path = re.sub(r"\{[^}]+\}", "1", op.path)
+                r = client.request(op.method, path, json={} if op.body else None)
+                assert r.status_code == status, (op.id, status)
+                name = f"operations/{op.id}/response.{status}.token"
+                if api.spec.schemas.response(op.id, status, "token") is not None:
+                    assert api.spec.schemas.errors(name, r.json()) == [], (op.id, status)
+                checked += 1
+    assert checked > 1000
+    api.faults.clear()
+    api.inject(status=403, operations="tracks.show")
+    with api.client() as client:
+        assert client.get("/tracks/1").json() == {"message": "Private track."}
+
+
+def test_an_injected_429_says_when_to_retry(api: BeatPassMock) -> None:
+    api.inject(status=429, operations="tracks.show", retry_after=2)
+    with api.client() as client:
+        r = client.get("/tracks/1")
+    assert (r.status_code, r.headers["Retry-After"]) == (429, "2")
+    assert r.json() == {"message": "Too Many Attempts.", "retry_after": 2}
+
+
+def test_a_fault_for_an_unknown_operation_is_refused_with_a_hint(api: BeatPassMock) -> None:
+    with pytest.raises(ValueError, match=re.escape("did you mean 'tracks.show'")):
+        api.inject(status=503, operations="tracks.shwo")
 
 
 def test_injected_timeout_and_connection_error_are_httpx_errors(api: BeatPassMock) -> None:
