@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -27,7 +28,7 @@ from . import _commerce, _discovery, _flows  # noqa: F401 - they register their 
 from ._auth import AuthResult, TokenStore
 from ._behaviours import BEHAVIOURS, Call, generic
 from ._clock import Clock
-from ._faults import FaultInjector, fault_body
+from ._faults import Fault, FaultInjector, fault_body
 from ._ratelimit import Decision, RateLimiter
 from ._render import BodyBuilder, Context
 from ._router import Router
@@ -129,6 +130,9 @@ class MockCore:
                 f"Not found: {request.method} {path} is not a documented BeatPass API operation."
             )
             return _json(404, {"message": message}, decision), None
+        preferred = _preferred_status(request)
+        if preferred is not None and preferred >= 400:
+            return self._preferred(op, preferred, decision), op
         fault = self.faults.pick(op.id)
         if fault is not None:
             if fault.latency:
@@ -153,6 +157,20 @@ class MockCore:
             if status == 429:
                 response.headers["Retry-After"] = str(exc.retry_after)
             return response, op
+
+    def _preferred(self, op: Operation, status: int, decision: Decision) -> httpx.Response:
+        """``Prefer: code=404`` (Prism's convention): the documented error answer for that
+        status, so any client (not only Python tests) can exercise its error handling."""
+        if status not in op.responses:
+            documented = ", ".join(str(s) for s in sorted(op.responses) if s >= 400)
+            message = (
+                f"Prefer: code={status} is not documented for {op.id}; documented: {documented}."
+            )
+            return _json(400, {"message": message}, decision)
+        body, headers = fault_body(self.spec, op, Fault(status=status))
+        response = _json(status, body, decision)
+        response.headers.update(headers)
+        return response
 
     # -- layers -------------------------------------------------------------------------------
 
@@ -288,6 +306,14 @@ def _raw(
     content_type: str = "application/json",
 ) -> httpx.Response:
     return httpx.Response(status, content=content, headers=_headers(decision, content_type))
+
+
+_PREFER_CODE = re.compile(r"(?:^|[;,\s])code=(\d{3})(?:$|[;,\s])")
+
+
+def _preferred_status(request: httpx.Request) -> int | None:
+    match = _PREFER_CODE.search(request.headers.get("prefer", ""))
+    return int(match[1]) if match else None
 
 
 def _json(status: int, body: Any, decision: Decision | None) -> httpx.Response:

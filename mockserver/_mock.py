@@ -38,7 +38,7 @@ CORS = {
 CORS_PREFLIGHT = {
     **CORS,
     "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, Prefer",
     "Access-Control-Max-Age": "600",
 }
 

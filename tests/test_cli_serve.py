@@ -130,14 +130,33 @@ def test_port_in_use_fails_with_status_1() -> None:
     assert result.returncode == 1
 
 
+def _preflight(client: httpx.Client) -> httpx.Response:
+    """What a browser sends before a GET from a web app on another origin."""
+    origin = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"}
+    return client.options("/tracks/1", headers=origin)
+
+
 def test_browsers_get_cors(sandbox: Served) -> None:
     with httpx.Client(base_url=sandbox.base_url, timeout=10) as client:
-        preflight = client.options(
-            "/tracks/1",
-            headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"},
-        )
+        preflight = _preflight(client)
         simple = client.get("/tracks/1", headers={"Origin": "http://localhost:3000"})
     assert preflight.status_code == 204
     assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
     assert simple.headers["Access-Control-Allow-Origin"] == "*"
     assert "X-RateLimit-Remaining" in simple.headers["Access-Control-Expose-Headers"]
+
+
+def test_any_client_can_ask_for_a_documented_error(sandbox: Served) -> None:
+    # Prism's convention: `Prefer: code=N` answers the operation's documented error N, so a
+    # browser or mobile client can exercise its error handling against the sandbox.
+    with httpx.Client(base_url=sandbox.base_url, timeout=10) as client:
+        preflight = _preflight(client)
+        gone = client.get("/tracks/1", headers={"Prefer": "code=410"})
+        limited = client.get("/search", params={"query": "x"}, headers={"Prefer": "code=429"})
+        undocumented = client.get("/tracks/1", headers={"Prefer": "code=418"})
+    assert "Prefer" in preflight.headers["Access-Control-Allow-Headers"]
+    assert (gone.status_code, gone.json()) == (410, {"message": "Track unavailable."})
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == str(limited.json()["retry_after"])
+    assert undocumented.status_code == 400
+    assert "not documented for tracks.show" in undocumented.json()["message"]

@@ -214,6 +214,17 @@ def test_an_injected_429_says_when_to_retry(api: BeatPassMock) -> None:
     assert r.json() == {"message": "Too Many Attempts.", "retry_after": 2}
 
 
+def test_prefer_code_answers_a_documented_error_and_refuses_others(api: BeatPassMock) -> None:
+    with api.client() as client:
+        private = client.get("/tracks/1", headers={"Prefer": "respond-async, code=403"})
+        ok = client.get("/tracks/1", headers={"Prefer": "code=200"})
+        teapot = client.get("/tracks/1", headers={"Prefer": "code=418"})
+    assert (private.status_code, private.json()) == (403, {"message": "Private track."})
+    assert ok.status_code == 200
+    assert teapot.status_code == 400
+    assert teapot.json()["message"].startswith("Prefer: code=418 is not documented")
+
+
 def test_a_fault_for_an_unknown_operation_is_refused_with_a_hint(api: BeatPassMock) -> None:
     with pytest.raises(ValueError, match=re.escape("did you mean 'tracks.show'")):
         api.inject(status=503, operations="tracks.shwo")
