@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import threading
 import time
 from collections import deque
@@ -131,7 +130,7 @@ class MockCore:
             )
             return _json(404, {"message": message}, decision), None
         preferred = _preferred_status(request)
-        if preferred is not None and preferred >= 400:
+        if preferred is not None and (preferred not in op.responses or preferred >= 400):
             return self._preferred(op, preferred, decision), op
         fault = self.faults.pick(op.id)
         if fault is not None:
@@ -162,7 +161,7 @@ class MockCore:
         """``Prefer: code=404`` (Prism's convention): the documented error answer for that
         status, so any client (not only Python tests) can exercise its error handling."""
         if status not in op.responses:
-            documented = ", ".join(str(s) for s in sorted(op.responses) if s >= 400)
+            documented = ", ".join(str(s) for s in sorted(op.responses))
             message = (
                 f"Prefer: code={status} is not documented for {op.id}; documented: {documented}."
             )
@@ -308,12 +307,32 @@ def _raw(
     return httpx.Response(status, content=content, headers=_headers(decision, content_type))
 
 
-_PREFER_CODE = re.compile(r"(?:^|[;,\s])code=(\d{3})(?:$|[;,\s])")
-
-
 def _preferred_status(request: httpx.Request) -> int | None:
-    match = _PREFER_CODE.search(request.headers.get("prefer", ""))
-    return int(match[1]) if match else None
+    """The ``code`` preference of a ``Prefer`` header (RFC 7240: comma-separated preferences,
+    ``;`` parameters, names case-insensitive, values optionally quoted). A value that is not a
+    three-digit status is 0, which no operation documents (so it is refused, not ignored)."""
+    for preference in _split_outside_quotes(request.headers.get("prefer", ""), ","):
+        name, _, value = _split_outside_quotes(preference, ";")[0].partition("=")
+        if name.strip().lower() == "code":
+            text = value.strip().strip('"').strip()
+            return int(text) if text.isdigit() and len(text) == 3 else 0
+    return None
+
+
+def _split_outside_quotes(text: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == sep and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
 
 
 def _json(status: int, body: Any, decision: Decision | None) -> httpx.Response:

@@ -215,7 +215,12 @@ class BeatPassMock:
         An operation id the spec does not hold is a ValueError (with a "did you mean"), not a
         fault that silently never fires."""
         operations = kwargs.get("operations")
-        named = [operations] if isinstance(operations, str) else list(operations or ())
+        if operations is None:
+            return self.core.faults.add(**kwargs)
+        named = (operations,) if isinstance(operations, str) else tuple(operations)
+        if not named:
+            raise ValueError("operations=[] names no operation; leave it out to mean every one")
+        kwargs["operations"] = named  # an iterator is read once, here
         for op_id in named:
             if op_id not in self.spec.operations:
                 hint = difflib.get_close_matches(op_id, list(self.spec.operations), n=1)

@@ -195,9 +195,12 @@ def test_every_documented_error_status_can_be_injected_in_its_documented_body() 
                 path = re.sub(r"\{[^}]+\}", "1", op.path)
                 r = client.request(op.method, path, json={} if op.body else None)
                 assert r.status_code == status, (op.id, status)
-                name = f"operations/{op.id}/response.{status}.token"
-                if api.spec.schemas.response(op.id, status, "token") is not None:
-                    assert api.spec.schemas.errors(name, r.json()) == [], (op.id, status)
+                for tier in op.tiers:
+                    name = f"operations/{op.id}/response.{status}.{tier}"
+                    if api.spec.schemas.response(op.id, status, tier) is not None:
+                        assert api.spec.schemas.errors(name, r.json()) == [], (op.id, status)
+                if status == 422:
+                    assert r.json()["errors"], op.id
                 checked += 1
     assert checked > 1000
     api.faults.clear()
@@ -214,20 +217,46 @@ def test_an_injected_429_says_when_to_retry(api: BeatPassMock) -> None:
     assert r.json() == {"message": "Too Many Attempts.", "retry_after": 2}
 
 
-def test_prefer_code_answers_a_documented_error_and_refuses_others(api: BeatPassMock) -> None:
+@pytest.mark.parametrize(
+    ("prefer", "status"),
+    [
+        ("code=403", 403),
+        ('respond-async, Code = "410"', 410),  # RFC 7240: any case, spaces, quotes
+        ("wait=5; x=1, code=404", 404),
+        ("code=200", 200),  # a documented success: the mock's own answer
+        ('foo="a, code=500"', 200),  # inside another preference's quoted value
+        ("return=minimal", 200),
+        ("code=302", 400),  # not documented for the operation
+        ("code=4040", 400),  # not a status
+    ],
+)
+def test_prefer_code_answers_a_documented_status_and_refuses_others(
+    api: BeatPassMock, prefer: str, status: int
+) -> None:
     with api.client() as client:
-        private = client.get("/tracks/1", headers={"Prefer": "respond-async, code=403"})
-        ok = client.get("/tracks/1", headers={"Prefer": "code=200"})
-        teapot = client.get("/tracks/1", headers={"Prefer": "code=418"})
-    assert (private.status_code, private.json()) == (403, {"message": "Private track."})
-    assert ok.status_code == 200
-    assert teapot.status_code == 400
-    assert teapot.json()["message"].startswith("Prefer: code=418 is not documented")
+        r = client.get("/tracks/1", headers={"Prefer": prefer})
+    assert r.status_code == status
+    if status == 200:
+        assert r.json()["track"]["id"] == 1
+    elif status == 400:
+        assert "is not documented for tracks.show; documented: 200, 401" in r.json()["message"]
+    else:
+        assert r.json()["message"] == {403: "Private track.", 404: "Track not found."}.get(
+            status, "Track unavailable."
+        )
 
 
 def test_a_fault_for_an_unknown_operation_is_refused_with_a_hint(api: BeatPassMock) -> None:
     with pytest.raises(ValueError, match=re.escape("did you mean 'tracks.show'")):
         api.inject(status=503, operations="tracks.shwo")
+    with pytest.raises(ValueError, match="names no operation"):
+        api.inject(status=503, operations=[])
+
+
+def test_operations_may_be_any_iterable(api: BeatPassMock) -> None:
+    api.inject(status=503, operations=(op for op in ["tracks.show"]))
+    with api.client() as client:
+        assert client.get("/tracks/1").status_code == 503
 
 
 def test_injected_timeout_and_connection_error_are_httpx_errors(api: BeatPassMock) -> None:
