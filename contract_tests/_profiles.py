@@ -53,6 +53,16 @@ def suite_settings(**overrides: Any) -> settings:
     return settings(**{**PROFILES[_active[0]], **overrides})
 
 
+def stateful_settings(**overrides: Any) -> settings:
+    """The active profile for a state machine. Under ``ci`` it does not shrink: each step of a
+    machine reads its records back, so shrinking a failing run takes Hypothesis's full five
+    minutes per machine, while the failure already names the check, the operation, expected and
+    observed. ``dev`` shrinks to the shortest sequence."""
+    if _active[0] == "ci":
+        overrides = {"phases": [Phase.explicit, Phase.reuse, Phase.generate], **overrides}
+    return suite_settings(**overrides)
+
+
 def run_property(
     test: Callable[..., None],
     settings_: settings | None = None,

@@ -115,3 +115,21 @@ def test_the_machine_passes_on_the_unbroken_mock(machine: type[ApiMachine], seed
         max_examples=3, stateful_step_count=10, derandomize=True, database=None, deadline=None
     )
     run_state_machine_as_test(unbroken, settings=quick)
+
+
+def test_machines_do_not_shrink_under_ci_but_do_under_dev() -> None:
+    # Shrinking a failing machine under ci would spend Hypothesis's five-minute cap per machine
+    # (every step reads its records back); the failure already names check and operation.
+    from hypothesis import Phase
+
+    from contract_tests import _profiles
+
+    before = _profiles.active()
+    try:
+        _profiles.activate("ci")
+        assert Phase.shrink not in _profiles.stateful_settings().phases
+        assert Phase.generate in _profiles.stateful_settings().phases
+        _profiles.activate("dev")
+        assert Phase.shrink in _profiles.stateful_settings().phases
+    finally:
+        _profiles.activate(before)

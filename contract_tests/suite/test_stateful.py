@@ -29,7 +29,6 @@ from hypothesis.stateful import (
     rule,
 )
 
-from contract_tests import suite_settings
 from contract_tests._checks import _fail
 from contract_tests._exchange import Exchange
 from contract_tests._failures import (
@@ -38,6 +37,7 @@ from contract_tests._failures import (
     WriteNotPersisted,
     WrongRejection,
 )
+from contract_tests._profiles import stateful_settings
 from contract_tests._requests import Draft
 from contract_tests._session import Session
 from contract_tests._target import MockTarget, Target
@@ -1183,7 +1183,7 @@ class PurchaseMachine(ApiMachine):
 
 def _case(machine: type[ApiMachine], examples: int, steps: int) -> Any:
     case = machine.TestCase
-    case.settings = suite_settings(max_examples=examples, stateful_step_count=steps)
+    case.settings = stateful_settings(max_examples=examples, stateful_step_count=steps)
     return pytest.mark.beatpass_writes(case)
 
 
