@@ -139,10 +139,7 @@ class MockCore:
             if fault.timeout or fault.connect_error:
                 return _transport(self, request, fault.timeout, served, decision), op
             if fault.status is not None:
-                body, headers = fault_body(self.spec, op, fault)
-                response = _json(fault.status, body, decision)
-                response.headers.update(headers)
-                return response, op
+                return self._answer_with(op, fault, decision), op
         try:
             return self._serve(request, op, match.params, auth, decision), op
         except RequestError as exc:
@@ -166,8 +163,13 @@ class MockCore:
                 f"Prefer: code={status} is not documented for {op.id}; documented: {documented}."
             )
             return _json(400, {"message": message}, decision)
-        body, headers = fault_body(self.spec, op, Fault(status=status))
-        response = _json(status, body, decision)
+        return self._answer_with(op, Fault(status=status), decision)
+
+    def _answer_with(self, op: Operation, fault: Fault, decision: Decision) -> httpx.Response:
+        """The documented answer of an injected or asked-for status."""
+        assert fault.status is not None
+        body, headers = fault_body(self.spec, op, fault)
+        response = _json(fault.status, body, decision)
         response.headers.update(headers)
         return response
 

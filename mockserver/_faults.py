@@ -2,8 +2,8 @@
 
 A fault is a status (any 4xx or 5xx, answered in the documented error format with the message
 the operation's error catalogue gives it), added latency, an ``httpx`` timeout, or a connection
-error; it applies to some operations (or all) with a
-probability drawn from a seeded generator, so a failing run can be replayed.
+error; it applies to some operations (or all) with a probability drawn from a seeded generator,
+so a failing run can be replayed.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Fault:
 def fault_body(spec: Spec, op: Operation, fault: Fault) -> tuple[dict[str, Any], dict[str, str]]:
     """The body and extra headers of an injected status, in the documented format: the
     operation's catalogue title for it ("Private track."), else the status's usual message; a
-    422 names what failed, a 429 carries ``retry_after`` and ``Retry-After``."""
+    422 carries an ``errors`` entry, a 429 ``retry_after`` and ``Retry-After``."""
     status = fault.status
     assert status is not None
     title = next((e.title for e in op.errors if e.status == status), None)
