@@ -173,8 +173,8 @@ class Store:
         credited = record.get("artists")
         if not isinstance(credited, list):
             return None
-        ids = set(credited)
-        return {a["_user"] for a in self.all("Artist") if a["id"] in ids and "_user" in a}
+        artists = self.records["Artist"]
+        return {artists[a]["_user"] for a in credited if "_user" in artists.get(a, {})}
 
     def owned_by(self, resource: str, user_id: Any) -> list[Record]:
         return [r for r in self.all(resource) if user_id in (self.owners(r) or ())]
