@@ -195,15 +195,9 @@ def _token_status(call: Call) -> int:
 # -- purchases and licences -------------------------------------------------------------------
 
 
-def _purchase_of(call: Call, track: Record) -> Record | None:
-    return next(
-        (
-            p
-            for p in call.store.all("Purchase")
-            if p.get("track_id") == track["id"] and p.get("_owner") == call.user_id
-        ),
-        None,
-    )
+def _mine_for(call: Call, resource: str, track: Record) -> Record | None:
+    """The caller's purchase (or licence) of ``track``, if any."""
+    return next((r for r in call.owned(resource) if r.get("track_id") == track["id"]), None)
 
 
 @behaviour("tracks.purchase.calculate_price")
@@ -228,7 +222,7 @@ def _initiate(call: Call) -> int:
         raise call.fail(
             422, "Cannot purchase own track.", {"track": ["You cannot purchase your own track."]}
         )
-    if _purchase_of(call, track) is not None:
+    if _mine_for(call, "Purchase", track) is not None:
         raise call.fail(409, "Already purchased.")
     if track.get("exclusive_status") == "sold":
         raise call.fail(410, "Exclusive already sold.")
@@ -261,7 +255,7 @@ def _initiate(call: Call) -> int:
 
 @behaviour("tracks.purchase.status.show")
 def _purchase_status(call: Call) -> int:
-    purchase = _purchase_of(call, call.record("Track"))
+    purchase = _mine_for(call, "Purchase", call.record("Track"))
     call.ctx.values.update(
         {
             "purchased": purchase is not None,
@@ -271,23 +265,12 @@ def _purchase_status(call: Call) -> int:
     return call.success
 
 
-def _license_of(call: Call, track: Record) -> Record | None:
-    return next(
-        (
-            lic
-            for lic in call.store.all("License")
-            if lic.get("track_id") == track["id"] and lic.get("_owner") == call.user_id
-        ),
-        None,
-    )
-
-
 @behaviour("tracks.generate_license")
 def _generate(call: Call) -> int:
     track = call.record("Track")
-    if _purchase_of(call, track) is None:
+    if _mine_for(call, "Purchase", track) is None:
         raise call.fail(403, "Purchase the track before generating its licence.")
-    lic = _license_of(call, track) or call.store.add(
+    lic = _mine_for(call, "License", track) or call.store.add(
         "License",
         {
             "model_type": "license",
@@ -313,7 +296,7 @@ def _generate(call: Call) -> int:
 
 @behaviour("tracks.check_license")
 def _check(call: Call) -> int:
-    lic = _license_of(call, call.record("Track"))
+    lic = _mine_for(call, "License", call.record("Track"))
     call.ctx.values["has_license"] = lic is not None and not lic.get("revoked")
     return call.success
 
