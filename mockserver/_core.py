@@ -27,7 +27,7 @@ from . import _commerce, _discovery, _flows  # noqa: F401 - they register their 
 from ._auth import AuthResult, TokenStore
 from ._behaviours import BEHAVIOURS, Call, generic
 from ._clock import Clock
-from ._faults import Fault, FaultInjector, fault_body
+from ._faults import MESSAGES, Fault, FaultInjector, fault_body
 from ._ratelimit import Decision, RateLimiter
 from ._render import BodyBuilder, Context
 from ._router import Router
@@ -257,8 +257,8 @@ def _transport(
         raise httpx.ConnectError("injected connection error", request=request)
     if timeout:
         time.sleep(core.served_timeout)  # real time: the mock's own clock does not move
-        return _json(504, {"message": "Gateway Timeout"}, decision)
-    return _json(503, {"message": "Service Unavailable"}, decision)
+        return _json(504, {"message": MESSAGES[504]}, decision)
+    return _json(503, {"message": MESSAGES[503]}, decision)
 
 
 def _documented(op: Operation, status: int) -> int:

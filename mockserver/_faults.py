@@ -16,19 +16,18 @@ from typing import Any
 
 from spec import Operation, Spec
 
-FAULT_MESSAGES = {
-    500: "Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-DEFAULT_MESSAGES = {
+MESSAGES = {
     401: "Unauthenticated.",
     403: "This action is unauthorized.",
     404: "Not found.",
     422: "The given data was invalid.",
     429: "Too Many Attempts.",
+    500: "Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
+"""The usual message of a status, for an injected one the operation's catalogue does not name."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +70,7 @@ def fault_body(spec: Spec, op: Operation, fault: Fault) -> tuple[dict[str, Any],
     assert status is not None
     title = next((e.title for e in op.errors if e.status == status), None)
     meaning = spec.errors.statuses[status].meaning if status in spec.errors.statuses else None
-    message = (
-        f"{title.rstrip('.')}."
-        if title
-        else FAULT_MESSAGES.get(status) or DEFAULT_MESSAGES.get(status) or meaning or "Error"
-    )
+    message = f"{title.rstrip('.')}." if title else MESSAGES.get(status) or meaning or "Error"
     body: dict[str, Any] = {"message": message}
     headers: dict[str, str] = {}
     if status == 422:
