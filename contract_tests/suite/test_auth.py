@@ -10,6 +10,7 @@ import spec
 from contract_tests import run_property, suite_settings
 from contract_tests._failures import AuthNotEnforced
 from contract_tests._session import Session
+from spec import Operation
 
 API = spec.load()
 REQUIRED = sorted(op_id for op_id, op in API.operations.items() if op.auth == "required")
@@ -32,11 +33,17 @@ def _expect_401(session: Session, op_id: str, ex_tier: str, ex: object) -> None:
         )
 
 
+def _sendable(session: Session, op_id: str) -> Operation:
+    """The operation, or a skip for a write in a live run (writes are never sent live)."""
+    op = API.operations[op_id]
+    if not op.read_only and session.target.live:
+        pytest.skip("writes are never sent live")
+    return op
+
+
 @pytest.mark.parametrize("op_id", REQUIRED)
 def test_required_operation_refuses_anonymous(beatpass_session: Session, op_id: str) -> None:
-    op = API.operations[op_id]
-    if not op.read_only and beatpass_session.target.live:
-        pytest.skip("writes are never sent live")
+    op = _sendable(beatpass_session, op_id)
 
     def anonymous_request_is_refused(data: st.DataObject) -> None:
         draft = data.draw(beatpass_session.strategies.valid(op))
@@ -48,9 +55,7 @@ def test_required_operation_refuses_anonymous(beatpass_session: Session, op_id: 
 
 @pytest.mark.parametrize("op_id", TOKEN_READERS)
 def test_bad_tokens_are_refused(beatpass_session: Session, op_id: str) -> None:
-    op = API.operations[op_id]
-    if not op.read_only and beatpass_session.target.live:
-        pytest.skip("writes are never sent live")
+    op = _sendable(beatpass_session, op_id)
 
     def bad_tokens_are_refused(data: st.DataObject) -> None:
         draft = data.draw(beatpass_session.strategies.valid(op))

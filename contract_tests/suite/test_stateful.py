@@ -76,8 +76,8 @@ class ApiMachine(RuleBasedStateMachine):
         self.session = Session(self.target)
         self.mock: BeatPassMock | None = getattr(self.target, "mock", None)
         self.me: int | None = self.caller
-        if self.mock is not None and self.me is None:
-            self.me = self.mock.tokens.check(f"Bearer {self.target.token}").user_id
+        if isinstance(self.target, MockTarget) and self.me is None:
+            self.me = self.target.user_id
         self._tokens: dict[int, str] = {}
 
     @classmethod
