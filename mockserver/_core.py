@@ -21,11 +21,11 @@ from typing import Any
 
 import httpx
 
+import spec as spec_pkg
 from spec import Operation, Spec
 
-from . import _commerce, _discovery, _flows  # noqa: F401 - they register their behaviours
 from ._auth import AuthResult, TokenStore
-from ._behaviours import BEHAVIOURS, Call, generic
+from ._behaviours import BEHAVIOURS, Call, check_registry
 from ._clock import Clock
 from ._faults import MESSAGES, Fault, FaultInjector, fault_body
 from ._ratelimit import Decision, RateLimiter
@@ -65,6 +65,7 @@ class MockCore:
         rate_limits: bool = True,
         base_path: str = "/api/v1",
     ) -> None:
+        check_registry(spec, complete=spec is spec_pkg.load())
         self.spec = spec
         self.schemas = spec.schemas
         self.store = store
@@ -77,6 +78,8 @@ class MockCore:
         self.routes = {op_id: RouteStats(op) for op_id, op in spec.operations.items()}
         self.history: deque[tuple[httpx.Request, httpx.Response]] = deque(maxlen=HISTORY)
         self.undocumented: deque[tuple[str, str]] = deque(maxlen=HISTORY)
+        self.unsourced: deque[tuple[str, int, tuple[str, ...]]] = deque(maxlen=HISTORY)
+        """Answers that held filler: (operation, status, the places of the invented values)."""
         self._cache: dict[tuple[Any, ...], bytes] = {}
         self.served_timeout = 30.0
         """Seconds an injected timeout holds a served answer (real time)."""
@@ -227,15 +230,28 @@ class MockCore:
             content_type = request.headers.get("content-type", "")
             body = read_body(op, self.schemas, request.content, content_type)
             rng = random.Random(f"{self.seed}:{op.id}:{request.url.raw_path!r}")
-            ctx = Context(op, tier, rng, query=query, records=records, viewer=auth.user_id)  # type: ignore[arg-type]
-            call = Call(op, self.store, ctx, path, query, body, auth.user_id, self.clock.now())
-            status = BEHAVIOURS.get(op.id, generic)(call)
+            call_now = self.clock.now()
+            ctx = Context(
+                op,
+                tier,  # type: ignore[arg-type]
+                rng,
+                query=query,
+                records=records,
+                viewer=auth.user_id,
+                now=call_now,
+            )
+            call = Call(op, self.store, ctx, path, query, body, auth.user_id, call_now)
+            status = BEHAVIOURS[op.id](call)
             response = op.responses[status]
             if response.schema is None:
                 return _raw(
                     status, _binary(op, response.content_type), decision, response.content_type
                 )
-            payload = BodyBuilder(self.store, ctx).build(response.schema)
+            builder = BodyBuilder(self.store, ctx)
+            payload = builder.build(response.schema)
+            if builder.unsourced:
+                with self._lock:
+                    self.unsourced.append((op.id, status, tuple(builder.unsourced)))
         content = json.dumps(payload, separators=(",", ":")).encode()
         if cache_key is not None and status == op.success_status:
             with self._lock:

@@ -163,6 +163,43 @@ def _from_class(items: Any, rng: random.Random) -> str:
     return rng.choice(choices) if choices else "a"
 
 
+def _before(rng: random.Random, now: float) -> datetime.datetime:
+    """A moment within the two years before ``now`` (the mock clock's), never after it."""
+    end = datetime.datetime.fromtimestamp(now, datetime.timezone.utc) if now else _NOW_DEFAULT
+    return end - datetime.timedelta(seconds=rng.randrange(0, 2 * 365 * 86_400))
+
+
+_NOW_DEFAULT = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _email(rng: random.Random, now: float) -> str:
+    return f"{rng.choice(_WORDS)}.{rng.choice(_WORDS)}{rng.randrange(100)}@example.test"
+
+
+def _sentence(rng: random.Random, now: float) -> str:
+    text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(5, 9)))
+    return text[0].upper() + text[1:] + "."
+
+
+GENERATE: dict[str, Callable[[random.Random, float], Any]] = {
+    "email": _email,
+    "url": lambda rng, now: f"https://example.test/{rng.choice(_WORDS)}-{rng.randrange(10_000)}",
+    "image_url": lambda rng, now: (
+        f"https://cdn.example.test/images/{rng.choice(_WORDS)}-{rng.randrange(10_000)}.jpg"
+    ),
+    "words": lambda rng, now: words(rng, 2),
+    "sentence": _sentence,
+    "money_text": lambda rng, now: f"${rng.randrange(100, 100_000) / 100:.2f} USD",
+    "month": lambda rng, now: _before(rng, now).strftime("%Y-%m"),
+    "date": lambda rng, now: _before(rng, now).strftime("%Y-%m-%d"),
+    "datetime": lambda rng, now: _before(rng, now).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "uuid": lambda rng, now: str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+    "slug": lambda rng, now: f"{rng.choice(_WORDS)}-{rng.choice(_WORDS)}",
+    "hex_color": lambda rng, now: f"#{rng.randrange(0x1000000):06x}",
+}
+"""The mock's side of ``spec.GENERATORS``: name -> ``(rng, now) -> value``."""
+
+
 def example(
     frag: Any,
     rng: random.Random,
@@ -170,10 +207,14 @@ def example(
     name: str = "",
     resource: ResourceHook | None = None,
     depth: int = 0,
+    now: float = 0.0,
 ) -> Any:
-    """A value valid for ``frag``. ``resource(name, rng)`` supplies ``{resource: X}`` spots."""
+    """A value valid for ``frag``. ``resource(name, rng)`` supplies ``{resource: X}`` spots;
+    a fragment naming a ``generator`` gets that generator's value."""
     if frag is True or frag == {}:
         return words(rng, 1)
+    if "generator" in frag:
+        return GENERATE[frag["generator"]](rng, now)
     if "resource" in frag:
         if resource is None:
             raise ValueError("a resource hook is needed for resource fragments")
@@ -183,7 +224,7 @@ def example(
     if "enum" in frag:
         return frag["enum"][rng.randrange(len(frag["enum"]))]
     if "anyOf" in frag:
-        return example(frag["anyOf"][0], rng, name=name, resource=resource, depth=depth)
+        return example(frag["anyOf"][0], rng, name=name, resource=resource, depth=depth, now=now)
     if "default" in frag and rng.random() < 0.3:
         return frag["default"]
     types = frag.get("type", "object" if "properties" in frag else "string")
@@ -209,7 +250,7 @@ def example(
         hi = frag.get("maxItems", max(lo, 3 if depth < 2 else lo))
         items = frag.get("items", {"type": "string"})
         out = [
-            example(items, rng, name=name, resource=resource, depth=depth + 1)
+            example(items, rng, name=name, resource=resource, depth=depth + 1, now=now)
             for _ in range(rng.randint(lo, hi))
         ]
         if frag.get("uniqueItems"):
@@ -225,7 +266,7 @@ def example(
     for key, sub in props.items():
         if sub is False or (key not in required and depth >= 3):
             continue
-        obj[key] = example(sub, rng, name=key, resource=resource, depth=depth + 1)
+        obj[key] = example(sub, rng, name=key, resource=resource, depth=depth + 1, now=now)
     extra = frag.get("minProperties", 0) - len(obj)
     extra_schema = frag.get("additionalProperties", {"type": "string"})
     for i in range(max(extra, 0)):

@@ -101,30 +101,47 @@ class Context:
     """Top-level body values decided by a behaviour (``{"following": True}``)."""
     viewer: int | None = None
     """The caller's user id (None when anonymous): private records are theirs alone."""
+    now: float = 0.0
+    """The mock clock's now: generated dates never lie after it."""
 
 
 class BodyBuilder:
+    """Builds one answer body from its response schema, and notes every value it had to invent.
+
+    A value is *sourced* when it comes from the store (a record the request names or one the
+    behaviour chose, a collection related to the record the path names, the catalogue of the
+    operation's own resource), from ``ctx.values`` (set by the behaviour from the store, the
+    request or the spec's rules), from the schema itself (a ``const``) or from a generator the
+    spec declares for that field. Anything else is filler: it is still built, so the answer
+    stays valid, but its place is listed in :attr:`unsourced` (``data.[].plays``) so a test can
+    prove an answer holds none.
+    """
+
     def __init__(self, store: Store, ctx: Context) -> None:
         self.store = store
         self.ctx = ctx
+        self.unsourced: list[str] = []
 
     def build(self, frag: Mapping[str, Any] | None) -> Any:
         if frag is None:
             return None
-        body = self.value(frag, "", 0)
+        body = self.value(frag, "", 0, "")
         for key, value in self.ctx.values.items():
             _assign(body, key.split("."), value)
         return body
 
-    def value(self, frag: Any, name: str, depth: int) -> Any:
+    def value(self, frag: Any, name: str, depth: int, path: str) -> Any:
+        values = self.ctx.values
+        if path and path in values:
+            return values[path]
         if not isinstance(frag, Mapping):
-            return example(frag, self.ctx.rng)
+            return self.invented(frag, name, depth, path)
         if "resource" in frag:
-            return self.one(frag["resource"])
+            return self.one(frag["resource"], path)
         if "page_of" in frag:
-            return self.page(frag["page_of"])
+            return self.page(frag["page_of"], path)
         if "anyOf" in frag:
-            return self.value(frag["anyOf"][0], name, depth)
+            return self.value(frag["anyOf"][0], name, depth, path)
         kind = frag.get("type")
         if (
             kind == "array"
@@ -132,7 +149,7 @@ class BodyBuilder:
             and "resource" in frag["items"]
         ):
             cap = min(frag.get("maxItems", MAX_LIST), _limit(self.ctx.query))
-            items = self.collection(frag["items"]["resource"])[:cap]
+            items = self.collection(frag["items"]["resource"], path)[:cap]
             return [self.show(frag["items"]["resource"], r) for r in items]
         if "properties" in frag and "const" not in frag and "enum" not in frag:
             out = {}
@@ -140,10 +157,25 @@ class BodyBuilder:
             for key, sub in frag["properties"].items():
                 if sub is False or (key not in required and depth >= 3):
                     continue
-                out[key] = self.value(sub, key, depth + 1)
+                out[key] = self.value(sub, key, depth + 1, f"{path}.{key}" if path else key)
             return out
+        return self.invented(frag, name, depth, path)
+
+    def invented(self, frag: Any, name: str, depth: int, path: str) -> Any:
+        """A value from the schema alone: sourced when the schema fixes it (``const``, a
+        one-value ``enum``) or names a generator for it, filler otherwise."""
+        fixed = isinstance(frag, Mapping) and (
+            "const" in frag or len(frag.get("enum", ())) == 1 or "generator" in frag
+        )
+        if not fixed:
+            self.unsourced.append(path or "(body)")
         return example(
-            frag, self.ctx.rng, name=name, resource=lambda r, _rng: self.one(r), depth=depth
+            frag,
+            self.ctx.rng,
+            name=name,
+            resource=lambda r, _rng: self.one(r, f"{path}.[]"),
+            depth=depth,
+            now=self.ctx.now,
         )
 
     # -- resources ----------------------------------------------------------------------------
@@ -151,10 +183,11 @@ class BodyBuilder:
     def show(self, resource: str, record: Record) -> Record:
         return render(self.store, resource, record, self.ctx.tier)
 
-    def one(self, resource: str) -> Record:
+    def one(self, resource: str, path: str = "") -> Record:
         record = self.ctx.records.get(resource)
         if record is None:
-            pool = self.collection(resource) or self.store.all(resource)
+            self.unsourced.append(path or "(body)")  # no record the request or behaviour names
+            pool = self.collection(resource, None) or self.store.all(resource)
             if not pool:
                 from ._seed import record_for
 
@@ -163,7 +196,10 @@ class BodyBuilder:
                 record = pool[self.ctx.rng.randrange(len(pool))]
         return self.show(resource, record)
 
-    def collection(self, resource: str) -> list[Record]:
+    def collection(self, resource: str, path: str | None) -> list[Record]:
+        """The records a list of ``resource`` shows: the behaviour's choice, else those related
+        to the record the path names, else the catalogue when ``resource`` is what the
+        operation lists. ``path`` (None: no note) is where an unsourced choice is noted."""
         if resource in self.ctx.collections:
             return self.ctx.collections[resource]
         items: list[Record] | None = None
@@ -176,6 +212,10 @@ class BodyBuilder:
             if self.ctx.parent is not None:  # unrelated resources: a stable sample
                 rng = random.Random(f"{self.ctx.op.id}:{self.ctx.parent[1]['id']}")
                 items = rng.sample(items, min(len(items), rng.randint(0, 10)))
+                if path is not None:
+                    self.unsourced.append(path or "(body)")
+            elif path is not None and self.ctx.op.resource != resource:
+                self.unsourced.append(path or "(body)")  # the whole catalogue, for no reason
         viewer = self.ctx.viewer
         items = [
             r
@@ -193,7 +233,7 @@ class BodyBuilder:
             ]
         return items
 
-    def page(self, item: Mapping[str, Any]) -> Record:
+    def page(self, item: Mapping[str, Any], path: str = "") -> Record:
         query = self.ctx.query
         per_page = int(
             query.get("per_page")
@@ -202,17 +242,18 @@ class BodyBuilder:
             or _default_per_page(self.ctx.op)
         )
         current = int(query.get("page") or 1)
+        start = (current - 1) * per_page
         if "resource" in item:
             resource = item["resource"]
-            everything = self.collection(resource)
+            everything = self.collection(resource, f"{path}.data" if path else "data")
             total = len(everything)
-            start = (current - 1) * per_page
             data: list[Any] = [self.show(resource, r) for r in everything[start : start + per_page]]
         else:
+            base = f"{path}.data" if path else "data"
+            self.unsourced.append(base)  # neither the items nor their total have a source
             total = random.Random(f"{self.ctx.op.id}:total").randint(0, 45)
-            start = (current - 1) * per_page
             count = max(0, min(per_page, total - start))
-            data = [self.value(item, "", 1) for _ in range(count)]
+            data = [self.value(item, "", 1, f"{base}.[]") for _ in range(count)]
         return envelope(self.store, data, current, per_page, total)
 
 

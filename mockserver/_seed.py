@@ -44,13 +44,13 @@ COUNTS = {
 }
 DEFAULT_COUNT = 12
 MOCK_USER_ID = 1
-PLATFORM_FEE_RATE = 0.15  # OpenAPI's example: 100 + 15 = 115
 
 
-def price_of(track: Record) -> tuple[float, float]:
-    """A track's base price and the platform fee on it, as a purchase charges them."""
+def price_of(spec: Spec, track: Record) -> tuple[float, float]:
+    """A track's base price and the platform fee on it (``commerce.platform_fee_rate``), as a
+    purchase charges them."""
     base = float(track.get("price") or 0.0)
-    return round(base, 2), round(base * PLATFORM_FEE_RATE, 2)
+    return round(base, 2), round(base * float(spec.rule("commerce.platform_fee_rate")), 2)
 
 
 def record_for(store: Store, resource: str, rng: random.Random, **fixed: Any) -> Record:
@@ -222,7 +222,7 @@ def _build(store: Store, seed: int) -> None:
         track = store.records["Track"][rng.choice(for_sale)]
         bought.add((buyer, track["id"]))
         purchase["track_id"] = track["id"]
-        base, fee = price_of(track)
+        base, fee = price_of(store.spec, track)
         purchase.update(
             track_name=track["name"],
             artist_amount=base,

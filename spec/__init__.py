@@ -10,6 +10,7 @@
 
 from ._compile import Schemas, compile_schemas
 from ._errors import ContractError, ContractFailure, LiveGuardError, SpecError, SpecErrorKind
+from ._generators import GENERATORS
 from ._loader import SPEC_DIR, from_dict, load, loads
 from ._model import (
     Body,
@@ -22,6 +23,7 @@ from ._model import (
     RateLimitCategory,
     Resource,
     Response,
+    Rule,
     SharedResponse,
     Spec,
     StatusInfo,
@@ -29,6 +31,7 @@ from ._model import (
 )
 
 __all__ = [
+    "GENERATORS",
     "SPEC_DIR",
     "Body",
     "CatalogEntry",
@@ -43,6 +46,7 @@ __all__ = [
     "RateLimitCategory",
     "Resource",
     "Response",
+    "Rule",
     "Schemas",
     "SharedResponse",
     "Spec",

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
 from ._errors import SpecError, SpecErrorKind
+from ._generators import GENERATORS
 from ._model import Source
 from ._yaml import Node
 
@@ -37,6 +38,7 @@ SCHEMA_KEYWORDS = frozenset(
         "examples",
         "minProperties",
         "maxProperties",
+        "generator",
     }
 )
 EXTENSION_KEYWORDS = frozenset({"resource", "page_of", "ref"})
@@ -210,3 +212,8 @@ def _keyword(kw: str, value: Any, node: Node, resources: Any, refs: Any) -> None
             bad(f"pattern is not a valid regular expression: {exc}")
     elif kw == "examples" and not isinstance(value, list):
         bad("examples must be a list")
+    elif kw == "generator" and value not in GENERATORS:
+        hint = difflib.get_close_matches(str(value), sorted(GENERATORS), n=1)
+        known = ", ".join(sorted(GENERATORS))
+        tip = f"; did you mean {hint[0]!r}?" if hint else f"; known: {known}"
+        bad(f"unknown generator {value!r}{tip}")

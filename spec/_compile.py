@@ -241,6 +241,8 @@ class FragmentTranslator:
                     out[key] = self.fragment(value, tier, here)
                 elif key == "anyOf":
                     out[key] = [self.fragment(v, tier, here) for v in value]
+                elif key == "generator":
+                    continue  # the mock's business: JSON Schema has no such keyword
                 else:
                     out[key] = copy.deepcopy(value)
             return out

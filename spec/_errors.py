@@ -31,6 +31,7 @@ class SpecErrorKind(str, enum.Enum):
     UNDECLARED_PATH_PARAMETER = "undeclared_path_parameter"
     UNDOCUMENTED_STATUS = "undocumented_status"
     INVALID_SCHEMA = "invalid_schema"
+    MISSING_BEHAVIOUR = "missing_behaviour"
     IO = "io"
 
 

@@ -26,6 +26,7 @@ from ._model import (
     RateLimitCategory,
     Resource,
     Response,
+    Rule,
     SharedResponse,
     Spec,
     StatusInfo,
@@ -92,10 +93,15 @@ def from_dict(docs: Mapping[str, Any]) -> Spec:
     resources = _resources(c.mapping(docs["resources"], None, None, "resources.yaml"), errors)
     operations: dict[str, Operation] = {}
     routes: dict[tuple[str, str], Operation] = {}
+    rules: dict[str, Rule] = {}
+    _rules(docs["policies"], rules)
     for section in docs["api"]:
         sec = c.mapping(section, None, None, "an api section")
-        c.keys(sec, ("section", "operations"), ("section", "operations"), "an api section")
+        c.keys(
+            sec, ("section", "operations", "rules"), ("section", "operations"), "an api section"
+        )
         name = c.string(sec, "section")
+        _rules(sec, rules)
         ops = sec["operations"]
         if not isinstance(ops, list):
             c.fail(SpecErrorKind.BAD_VALUE, "operations must be a list", sec, "operations")
@@ -122,7 +128,7 @@ def from_dict(docs: Mapping[str, Any]) -> Spec:
                     "path",
                 )
             operations[op.id] = routes[route] = op
-    return Spec(operations, resources, policies, errors)
+    return Spec(operations, resources, policies, errors, rules)
 
 
 def _read(path: Path) -> Node:
@@ -141,6 +147,73 @@ def _text(path: Path) -> str:
         raise SpecError(SpecErrorKind.IO, "file not found", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(SpecErrorKind.IO, f"cannot read: {exc}", file=str(path)) from None
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+_RULE_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+
+
+def _rules(node: Node, into: dict[str, Rule]) -> None:
+    """A ``rules:`` block (policies.yaml, or an api page beside the operations it governs):
+    ``name: {value, schema?, source?, doc?, note?}``. A rule with a ``schema`` is checked
+    against it here, so a wrong figure fails at load, not in a test far away."""
+    raw = node.get("rules")
+    if raw is None:
+        return
+    block = c.mapping(raw, node, "rules", "rules")
+    for name, body in block.items():
+        if not isinstance(name, str) or not _RULE_RE.match(name):
+            c.fail(
+                SpecErrorKind.BAD_VALUE,
+                "rule names are dotted lower_snake names with a page prefix, such as "
+                "beat_requests.duration_tiers",
+                block,
+                name,
+            )
+        entry = c.mapping(body, block, name, f"rule {name}")
+        c.keys(entry, ("value", "schema", "source", "doc", "note"), ("value",), f"rule {name}")
+        if name in into:
+            first = into[name].location
+            c.fail(
+                SpecErrorKind.DUPLICATE,
+                f"rule already defined at {first.file}:{first.line}",
+                block,
+                name,
+            )
+        if "schema" in entry:
+            c.schema_fragment(entry["schema"], entry, "schema", resources=set(), refs=set())
+            from jsonschema import Draft202012Validator
+
+            problems = sorted(
+                Draft202012Validator(_plain(entry["schema"])).iter_errors(entry["value"]),
+                key=lambda e: list(e.path),
+            )
+            if problems:
+                where = "/".join(str(p) for p in problems[0].path) or "the value"
+                c.fail(
+                    SpecErrorKind.BAD_VALUE,
+                    f"value breaks its schema at {where}: {problems[0].message}",
+                    entry,
+                    "value",
+                )
+        into[name] = Rule(
+            name,
+            _plain(entry["value"]),
+            c.source(entry),
+            entry.get("doc", ""),
+            entry.get("note", ""),
+            Location(block.file, block.line_of(name)),
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Parsed YAML (line-tracking mappings) as plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 # -- errors.yaml ------------------------------------------------------------------------------
@@ -206,6 +279,7 @@ def _policies(node: Node, errors: Errors) -> Policies:
             "rate_limits",
             "pagination",
             "global_responses",
+            "rules",
         ),
         ("base_url", "tokens", "rate_limits", "pagination", "global_responses"),
         "policies.yaml",

@@ -212,6 +212,21 @@ class Errors:
     catalog: tuple[CatalogEntry, ...]
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A business rule or a piece of reference data the docs state (a duration tier's token
+    cost, the platform fee, the export formats), as one checked value that the mock, the state
+    machines and the tests all read, so that none of them repeats it as a constant."""
+
+    name: str
+    value: Any
+    source: Source = "documented"
+    doc: str = ""
+    """The docs page that states it."""
+    note: str = ""
+    location: Location = field(default=Location("<spec>", None), compare=False)
+
+
 class Spec:
     """The whole loaded, checked spec. Build it with :func:`spec.load` or :func:`spec.loads`."""
 
@@ -221,11 +236,24 @@ class Spec:
         resources: Mapping[str, Resource],
         policies: Policies,
         errors: Errors,
+        rules: Mapping[str, Rule] | None = None,
     ) -> None:
         self.operations = operations
         self.resources = resources
         self.policies = policies
         self.errors = errors
+        self.rules: Mapping[str, Rule] = rules or {}
+
+    def rule(self, name: str) -> Any:
+        """The value of a rule; an unknown name is a KeyError with a "did you mean"."""
+        try:
+            return self.rules[name].value
+        except KeyError:
+            import difflib
+
+            hint = difflib.get_close_matches(name, list(self.rules), n=1)
+            tip = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise KeyError(f"the spec has no rule {name!r}{tip}") from None
 
     def __repr__(self) -> str:
         return f"<Spec {len(self.operations)} operations, {len(self.resources)} resources>"

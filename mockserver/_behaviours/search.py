@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._behaviours import Call, behaviour
-from ._render import render
-from ._store import Record
+from .._render import render
+from .._store import Record
+from ._call import Call, behaviour
+from ._generic import generic
 
 SEARCH_TYPES = {
     "album": "Album",
@@ -70,3 +71,30 @@ def _radio(call: Call) -> int:
         station = [t for t in tracks if seed["id"] in t.get(field, [])]
     call.ctx.collections["Track"] = station[:RADIO_SIZE]
     return call.success
+
+
+# By shape only, for now: these answers are not yet derived from the store (tests list them).
+behaviour(
+    "achievements.details.show",
+    "carousel.albums.list",
+    "carousel.producers.list",
+    "carousel.tracks.list",
+    "channel.list",
+    "channel.show",
+    "genres.list",
+    "genres.show",
+    "landing.artists.list",
+    "leaderboard.stats.show",
+    "leaderboards.achievements.list",
+    "leaderboards.genre.show",
+    "leaderboards.global.show",
+    "leaderboards.rising_stars.list",
+    "producer_highlights.list",
+    "search.audio",
+    "search.suggestions.album.list",
+    "search.suggestions.album.show",
+    "search.suggestions.artist.list",
+    "search.suggestions.artist.show",
+    "tags.albums.list",
+    "tags.tracks.list",
+)(generic)
