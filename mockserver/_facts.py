@@ -78,6 +78,21 @@ def following_of_user(store: Store, user_id: Any) -> list[Any]:
     return sorted(b for a, b in store.edges["follow_user"] if a == user_id)
 
 
+def recount(store: Store, track_id: Any) -> None:
+    """Bring the counters that restate a track's records up to date after a write touched
+    it: its likes (saves) and reposts, and the plays of the albums that hold it (also after the
+    track was deleted). Every write that adds a save, a repost or a play ends here."""
+    track = store.records["Track"].get(track_id)
+    if track is not None:
+        track["likes_count"] = saves_of(store, "track", track_id)
+        track["reposts_count"] = reposts_of(store, track_id)
+    tracks = store.records["Track"]
+    for album in store.records["Album"].values():
+        ids = album.get("tracks") or ()
+        if track_id in ids or (track is not None and album["id"] == track.get("album")):
+            album["plays"] = plays(tracks[t] for t in ids if t in tracks)
+
+
 # -- money ------------------------------------------------------------------------------------
 
 
@@ -109,6 +124,14 @@ def iso(moment: float) -> str:
     return datetime.datetime.fromtimestamp(moment, datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
+
+
+def timestamp_of(text: str) -> float:
+    """The moment an ISO 8601 date or timestamp of the store names (UTC)."""
+    moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
 
 
 def day_labels(now: float, days: int) -> list[str]:

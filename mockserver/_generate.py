@@ -196,6 +196,18 @@ GENERATE: dict[str, Callable[[random.Random, float], Any]] = {
     "uuid": lambda rng, now: str(uuid.UUID(int=rng.getrandbits(128), version=4)),
     "slug": lambda rng, now: f"{rng.choice(_WORDS)}-{rng.choice(_WORDS)}",
     "hex_color": lambda rng, now: f"#{rng.randrange(0x1000000):06x}",
+    "price": lambda rng, now: rng.randrange(99, 30_000) / 100,
+    "bpm": lambda rng, now: rng.randint(60, 180),
+    "tally": lambda rng, now: rng.randint(0, 5000),
+    "musical_key": lambda rng, now: rng.choice(_NAMED_TEXT["key"]),
+    "musical_scale": lambda rng, now: rng.choice(("major", "minor")),
+    "city": lambda rng, now: rng.choice(
+        ("Toronto", "Montreal", "Vancouver", "Atlanta", "London", "Lagos")
+    ),
+    "country": lambda rng, now: rng.choice(("CA", "US", "GB", "FR", "NG")),
+    "licensing_type": lambda rng, now: rng.choice(
+        ("non-exclusive", "non-exclusive", "exclusive", "free")
+    ),
 }
 """The mock's side of ``spec.GENERATORS``: name -> ``(rng, now) -> value``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import weakref
+from collections.abc import Mapping
 from typing import Any
 
 from spec import Spec
@@ -53,8 +54,118 @@ def price_of(spec: Spec, track: Record) -> tuple[float, float]:
     return round(base, 2), round(base * float(spec.rule("commerce.platform_fee_rate")), 2)
 
 
+def licensing(track: Record) -> None:
+    """A track's price fields as its licensing type implies: a free track has no price and is
+    never sold; an exclusive one is sold at its price, once (``exclusive_status``); a
+    non-exclusive one has no exclusive fields."""
+    kind = track.get("licensing_type")
+    if kind == "free":
+        track.update(price=None, exclusive_price=None, exclusive_status=None)
+    elif kind == "exclusive":
+        track.update(exclusive_price=track.get("price"), exclusive_status="available")
+    else:
+        track.update(exclusive_price=None, exclusive_status=None)
+
+
+def license_type_of(track: Record) -> str:
+    """The licence a purchase of ``track`` grants."""
+    return "exclusive" if track.get("licensing_type") == "exclusive" else "non-exclusive"
+
+
+def for_sale_to(store: Store, track: Record, buyer: Any) -> bool:
+    """``buyer`` may buy ``track``: not free, not their own, not an exclusive already sold."""
+    return (
+        track.get("licensing_type") != "free"
+        and track.get("exclusive_status") != "sold"
+        and buyer not in (store.owners(track) or ())
+    )
+
+
+DERIVED = frozenset(
+    {
+        ("Track", "likes_count"),
+        ("Track", "reposts_count"),
+        ("Track", "exclusive_price"),
+        ("Track", "exclusive_status"),
+        ("Album", "plays"),
+        ("Playlist", "totalDuration"),
+        ("Comment", "position"),
+        ("Comment", "depth"),
+        ("License", "license_type"),
+        ("Purchase", "artist_amount"),
+        ("Purchase", "platform_fee"),
+        ("Purchase", "total_amount"),
+        ("Purchase", "currency"),
+        ("Track", "currency"),
+        ("LicensePreset", "currency"),
+        ("Payout", "currency"),
+        ("Transaction", "currency"),
+        ("BeatRequest", "genre"),
+        ("BeatRequest", "bpm_range"),
+        ("Purchase", "status"),
+        ("Purchase", "track_name"),
+        ("BeatRequest", "user_name"),
+        ("BeatRequest", "hours_remaining"),
+        ("BeatRequest", "time_remaining"),
+        ("Conversation", "last_message"),
+        ("Conversation", "participants"),
+        ("Conversation", "title"),
+        ("Conversation", "unread_count"),
+        ("Message", "read_by"),
+        ("Message", "user"),
+    }
+)
+"""Fields the seed derives from other records for every record (``derive``, the purchase and
+conversation passes, ``rebase``): what was drawn for them first never survives."""
+
+
+def derive(store: Store) -> None:
+    """Counters and sums that restate other records: a track's likes are its library saves and
+    its reposts its repost edges; an album's plays are its tracks' plays; a playlist lasts as
+    long as its tracks; comments are numbered in order on their track."""
+    from ._facts import plays, reposts_of, saves_of
+
+    currency = store.spec.rule("commerce.currency")
+    for resource in ("Track", "LicensePreset", "Payout", "Transaction", "Purchase"):
+        for record in store.records[resource].values():
+            free = resource == "Track" and record.get("licensing_type") == "free"
+            record["currency"] = None if free else currency
+    tracks = store.records["Track"]
+    for track in tracks.values():
+        track["likes_count"] = saves_of(store, "track", track["id"])
+        track["reposts_count"] = reposts_of(store, track["id"])
+    for album in store.records["Album"].values():
+        album["plays"] = plays(tracks[t] for t in album.get("tracks") or () if t in tracks)
+    for playlist in store.records["Playlist"].values():
+        durations = [tracks[t].get("duration") or 0 for t in playlist.get("tracks") or ()]
+        playlist["totalDuration"] = sum(durations) if durations else 0
+    positions: dict[Any, int] = {}
+    for comment in store.records["Comment"].values():
+        key = comment.get("_track")
+        comment["position"] = positions.get(key, 0)
+        comment["depth"] = 0
+        positions[key] = comment["position"] + 1
+
+
+def in_domain(schema: Mapping[str, Any]) -> bool:
+    """A value drawn from this schema alone still fits its field's domain: the schema names a
+    generator, fixes the value, lists the values, or is a boolean or a well-formed format."""
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return (
+        "generator" in schema
+        or "const" in schema
+        or "enum" in schema
+        or "boolean" in kinds
+        or schema.get("format") in ("date-time", "date", "uuid", "email", "uri")
+        or ("minimum" in schema and "maximum" in schema)
+        or any(in_domain(b) for b in schema.get("anyOf", ()))
+    )
+
+
 def record_for(store: Store, resource: str, rng: random.Random, **fixed: Any) -> Record:
-    """A schema-valid record of ``resource``: relations as ids of existing records."""
+    """A schema-valid record of ``resource``: relations as ids of existing records. A field
+    drawn from a schema that does not fix its domain is noted in ``store.invented``."""
     res = store.spec.resources[resource]
     relations = store.relations[resource]
     record: Record = {}
@@ -77,6 +188,8 @@ def record_for(store: Store, resource: str, rng: random.Random, **fixed: Any) ->
         if owner is not None and store.records[owner]:
             record[name] = rng.choice(list(store.records[owner]))
             continue
+        if not in_domain(fld.schema):
+            store.invented.add((resource, name))
         record[name] = example(fld.schema, rng, name=name)
     record.update({k: v for k, v in fixed.items() if k not in record})
     return record
@@ -194,7 +307,20 @@ def _build(store: Store, seed: int) -> None:
         )
     for track_id in rng.sample(tracks, COUNTS["Lyric"]):
         add("Lyric", record_for(store, "Lyric", rng, track_id=track_id))
-    done = set(COUNTS)
+    for coupon in store.spec.rule("commerce.coupons"):
+        add(
+            "Coupon",
+            record_for(
+                store,
+                "Coupon",
+                rng,
+                code=coupon["code"],
+                type=coupon["type"],
+                amount=coupon["amount"],
+                _expired=coupon["expired"],
+            ),
+        )
+    done = {*COUNTS, "Coupon"}
     for resource in store.spec.resources:
         if resource in done:
             continue
@@ -204,20 +330,25 @@ def _build(store: Store, seed: int) -> None:
     for request in store.records["BeatRequest"].values():
         request["_owner"] = request["user_id"] = rng.choice(users[:3])
         request["user_name"] = store.records["User"][request["user_id"]]["display_name"]
+        request["genre"] = store.records["Genre"][rng.choice(genres)]["display_name"]
+        low = rng.randrange(60, 170, 5)
+        request["bpm_range"] = f"{low}-{low + rng.choice((5, 10, 20))}"
         request["_expires_in"] = rng.choice((-40 * 24, -30, 5, 20, 47, 70)) * 3600.0
     for submission in store.records["Submission"].values():
         submission["beat_request_id"] = rng.choice(list(store.records["BeatRequest"]))
         submission["track"] = submission["track_id"]
         submission["user_id"] = submission["_owner"]
+    for track in store.records["Track"].values():
+        licensing(track)
     purchases = list(store.records["Purchase"].values())
     bought: set[tuple[Any, Any]] = set()
-    for purchase in purchases:  # someone else's track, once, at its price with the fee
+    for purchase in purchases:  # someone else's track for sale, once, at its price with the fee
         buyer = purchase["_owner"]
         for_sale = [
             t
             for t in tracks
             if (buyer, t) not in bought
-            and buyer not in (store.owners(store.records["Track"][t]) or ())
+            and for_sale_to(store, store.records["Track"][t], buyer)
         ]
         track = store.records["Track"][rng.choice(for_sale)]
         bought.add((buyer, track["id"]))
@@ -228,13 +359,20 @@ def _build(store: Store, seed: int) -> None:
             artist_amount=base,
             platform_fee=fee,
             total_amount=round(base + fee, 2),
-            currency=track.get("currency") or "USD",
+            currency=store.spec.rule("commerce.currency"),
             status="completed",
         )
+        if track["licensing_type"] == "exclusive":
+            track["exclusive_status"] = "sold"
     for lic, purchase in zip(list(store.records["License"].values()), purchases, strict=False):
         # A licence is generated from a purchase (generate-license refuses otherwise).
-        lic.update(track_id=purchase["track_id"], _owner=purchase["_owner"], revoked=False)
-        lic["license_type"] = rng.choice(("non-exclusive", "exclusive"))
+        track = store.records["Track"][purchase["track_id"]]
+        lic.update(
+            track_id=track["id"],
+            _owner=purchase["_owner"],
+            revoked=False,
+            license_type=license_type_of(track),
+        )
     for extra in list(store.records["License"])[len(purchases) :]:
         store.delete("License", extra)
     owners_with_default: set[Any] = set()
@@ -252,7 +390,39 @@ def _build(store: Store, seed: int) -> None:
             store.edges["follow_artist"].add((user, artist_id))
         for track_id in rng.sample(tracks, 4):
             store.edges["library"].add((user, "track", track_id))
+        for track_id in rng.sample(tracks, 2):
+            if user not in (store.owners(store.records["Track"][track_id]) or ()):
+                store.edges["repost"].add((user, track_id))
+    derive(store)
+    store.invented -= DERIVED
     store.version = 0
+
+
+def _shift_dates(store: Store, delta: float) -> None:
+    import datetime
+
+    step = datetime.timedelta(seconds=delta)
+    days = datetime.timedelta(days=round(delta / 86_400))
+    for name, res in store.spec.resources.items():
+        fields = [
+            (f, fld.schema.get("format") or fld.schema.get("generator"))
+            for f, fld in res.fields.items()
+            if (fld.schema.get("format") or fld.schema.get("generator")) in
+            ("date-time", "datetime", "date")
+        ]
+        if not fields:
+            continue
+        for record in store.records[name].values():
+            for field, kind in fields:
+                value = record.get(field)
+                if not isinstance(value, str):
+                    continue
+                if kind == "date":
+                    day = datetime.date.fromisoformat(value[:10])
+                    record[field] = (day + days).isoformat()
+                else:
+                    moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                    record[field] = (moment + step).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _conversations(store: Store, rng: random.Random, users: list[Any]) -> None:
@@ -295,10 +465,19 @@ def _conversations(store: Store, rng: random.Random, users: list[Any]) -> None:
         conversation["unread_count"] = len(mine)
 
 
+ANCHOR = 1_767_225_600.0
+"""2026-01-01T00:00:00Z: the seeded world's "now" (the ManualClock's default start). Every
+seeded date lies before it; ``rebase`` moves them all by the clock's distance from it."""
+
+
 def rebase(store: Store, now: float) -> None:
-    """Place time-relative records (beat-request expiry) around the mock clock's present."""
+    """Place the seeded world around the mock clock's present: every date moves by the same
+    distance (a track made 30 days before the anchor was made 30 days before now), and
+    beat-request expiries are set relative to now."""
     import datetime
 
+    if abs(now - ANCHOR) >= 1.0:
+        _shift_dates(store, now - ANCHOR)
     for request in store.records["BeatRequest"].values():
         expires = now + request.get("_expires_in", 0.0)
         request["_expires"] = expires

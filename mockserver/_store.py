@@ -77,6 +77,8 @@ class Store:
         self.edges: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
         """Relationships that are not fields: follows, library saves, reposts, editors, ..."""
         self.side_effects = SideEffects()
+        self.invented: set[tuple[str, str]] = set()
+        """(resource, field) pairs that seeding drew from a schema with no declared domain."""
         self.version = 0
         self.lock = threading.RLock()
         self._next: dict[str, int] = defaultdict(int)
@@ -144,11 +146,24 @@ class Store:
         return cached[1]
 
     def delete(self, resource: str, key: Any) -> bool:
+        """Remove a record and every reference to it (a deleted track leaves its playlists and
+        its artist's top tracks), so no relation ever names a record that is gone."""
         with self.lock:
             record = self.get(resource, key)
             if record is None:
                 return False
-            del self.records[resource][record["id"]]
+            gone = record["id"]
+            del self.records[resource][gone]
+            for name, relations in self.relations.items():
+                for field, rel in relations.items():
+                    if rel.target != resource:
+                        continue
+                    for other in self.records[name].values():
+                        value = other.get(field)
+                        if rel.many and isinstance(value, list) and gone in value:
+                            other[field] = [v for v in value if v != gone]
+                        elif not rel.many and value == gone:
+                            other[field] = None
             self.version += 1
             return True
 

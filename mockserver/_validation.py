@@ -174,8 +174,21 @@ def read_body(op: Operation, schemas: Schemas, content: bytes, content_type: str
             raise RequestError(400, "Malformed JSON in the request body.") from None
     errors = field_errors(schemas, f"operations/{op.id}/body", data)
     if errors:
+        refusal = _refusal(op.body.schema, errors)
+        if refusal is not None:
+            raise RequestError(refusal["status"], refusal["message"])
         raise RequestError(422, _summary(errors), errors)
     return data
+
+
+def _refusal(schema: Mapping[str, Any], errors: Mapping[str, list[str]]) -> Any:
+    """The documented refusal (``refusal: {status, message}`` on a body field) when the fields
+    that failed all declare the same one: the beat-requests page answers an unknown duration
+    with 400 "Invalid duration", not with the generic 422."""
+    props = schema.get("properties", {})
+    refusals = [props.get(field, {}).get("refusal") for field in errors]
+    first = refusals[0]
+    return first if first is not None and all(r == first for r in refusals) else None
 
 
 def _summary(errors: Mapping[str, list[str]]) -> str:

@@ -39,6 +39,7 @@ SCHEMA_KEYWORDS = frozenset(
         "minProperties",
         "maxProperties",
         "generator",
+        "refusal",
     }
 )
 EXTENSION_KEYWORDS = frozenset({"resource", "page_of", "ref"})
@@ -212,6 +213,11 @@ def _keyword(kw: str, value: Any, node: Node, resources: Any, refs: Any) -> None
             bad(f"pattern is not a valid regular expression: {exc}")
     elif kw == "examples" and not isinstance(value, list):
         bad("examples must be a list")
+    elif kw == "refusal":
+        entry = mapping(value, node, kw, "a refusal")
+        keys(entry, ("status", "message"), ("status", "message"), "a refusal")
+        integer(entry, "status", minimum=400)
+        string(entry, "message")
     elif kw == "generator" and value not in GENERATORS:
         hint = difflib.get_close_matches(str(value), sorted(GENERATORS), n=1)
         known = ", ".join(sorted(GENERATORS))

@@ -241,7 +241,7 @@ class FragmentTranslator:
                     out[key] = self.fragment(value, tier, here)
                 elif key == "anyOf":
                     out[key] = [self.fragment(v, tier, here) for v in value]
-                elif key == "generator":
+                elif key in ("generator", "refusal"):
                     continue  # the mock's business: JSON Schema has no such keyword
                 else:
                     out[key] = copy.deepcopy(value)

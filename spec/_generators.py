@@ -34,6 +34,16 @@ GENERATORS: Mapping[str, Mapping[str, Any]] = {
     "uuid": {"type": "string", "format": "uuid"},
     "slug": {"type": "string", "pattern": "^[a-z]+(-[a-z]+)+$"},
     "hex_color": {"type": "string", "pattern": "^#[0-9a-f]{6}$"},
+    "price": {"type": "number", "minimum": 0.99, "maximum": 299.99},
+    "bpm": {"type": "integer", "minimum": 40, "maximum": 250},
+    "tally": {"type": "integer", "minimum": 0, "maximum": 5000},
+    "musical_key": {"enum": ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]},
+    "musical_scale": {"enum": ["major", "minor"]},
+    "city": {"enum": ["Toronto", "Montreal", "Vancouver", "Atlanta", "London", "Lagos"]},
+    "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+    "licensing_type": {"enum": ["non-exclusive", "exclusive", "free"]},
 }
 """Generator name -> the JSON Schema of the values it promises. Time-valued generators (month,
-date, datetime) also promise a value not after the mock clock's now."""
+date, datetime) also promise a value not after the mock clock's now. ``tally`` is for the seeded
+value of a counter the store keeps (a track's plays): answers report the stored counter, never
+a fresh draw."""

@@ -468,6 +468,17 @@ def _operation(
     path_params, query_params = _parameters(node, path, resources, errors)
     body = _body(node, resources, errors)
     responses = _responses(node, auth, policies, errors, resources)
+    if body is not None:
+        for name, prop in body.schema.get("properties", {}).items():
+            refusal = prop.get("refusal") if isinstance(prop, Mapping) else None
+            if refusal is not None and refusal["status"] not in responses:
+                c.fail(
+                    SpecErrorKind.UNDOCUMENTED_STATUS,
+                    f"the refusal status {refusal['status']} of body field {name!r} is not "
+                    "among the responses",
+                    prop,
+                    "refusal",
+                )
     catalog = []
     for raw in node.get("errors", []) or []:
         entry = c.mapping(raw, node, "errors", "an error entry")

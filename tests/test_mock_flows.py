@@ -185,7 +185,9 @@ def test_beat_request_tokens_run_out(me: httpx.Client) -> None:
 
 def test_purchase_and_licence_flow(api: BeatPassMock, me: httpx.Client) -> None:
     track = next(
-        t for t in api.records("Track") if 1 not in t["artists"] and t["exclusive_status"] != "sold"
+        t
+        for t in api.records("Track")
+        if 1 not in t["artists"] and t["licensing_type"] == "non-exclusive"
     )
     tid = track["id"]
     price = me.post(f"/tracks/{tid}/purchase/calculate-price").json()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import _facts
 from .._seed import record_for
 from .._store import Record
 from ._call import FORBIDDEN, Call, behaviour, caller_page
@@ -178,7 +179,10 @@ def _delete(call: Call) -> int:
             raise call.fail(404, f"{resource} not found.")
         _check_owner(call, record)
     for resource, key in targets:
+        record = store.get(resource, key)
         store.delete(resource, key)
+        if resource == "Track" and record is not None:
+            _facts.recount(store, record["id"])
     return call.success
 
 

@@ -6,6 +6,9 @@ Every figure is a rule of the spec (``beat_requests.*``)."""
 
 from __future__ import annotations
 
+import math
+
+from .. import _facts
 from .._store import Record
 from .._validation import RequestError
 from ._call import Call, behaviour
@@ -89,7 +92,12 @@ def _create_request(call: Call) -> int:
     call.ctx.records["BeatRequest"] = record
     for key in ("id", "content", "expires_at", "time_remaining", "hours_remaining"):
         call.ctx.values[f"data.{key}"] = record[key]
+    call.ctx.values["message"] = f"Beat request created successfully! Active for {hours} hours."
     _allowance_values(call, "token_info")
+    plan = call.rule("beat_requests.plan")
+    call.ctx.values["token_info.tokens_spent"] = tier_cost(call, hours)
+    call.ctx.values["token_info.plan_type"] = plan["type"]
+    call.ctx.values["token_info.plan_name"] = plan["name"]
     return call.success
 
 
@@ -108,6 +116,7 @@ def _delete_request(call: Call) -> int:
     spends = call.store.edges["beat_request_tokens"]
     for spend in [s for s in spends if str(s[3]).split("#")[0] == str(record["id"])]:
         spends.discard(spend)
+    call.ctx.values["message"] = "Beat request deleted; its tokens were refunded."
     return call.success
 
 
@@ -176,15 +185,28 @@ def _submissions(call: Call) -> int:
     return call.success
 
 
+def _reset(call: Call) -> float:
+    """When the next spent token comes back: the oldest spend of the period ends its period
+    (with nothing spent, a full period from now)."""
+    spent = [
+        at
+        for (user, _, at, _) in call.store.edges["beat_request_tokens"]
+        if user == call.user_id and call.now - at < _period(call)
+    ]
+    return min(spent, default=call.now) + _period(call)
+
+
 def _allowance_values(call: Call, where: str) -> None:
     """The token allowance as the body reports it (rate-limit status, token_info)."""
     used = _tokens_used(call)
     allowance = int(call.rule("beat_requests.monthly_tokens"))
+    reset = _reset(call)
     for key, value in {
         "tokens_remaining": max(allowance - used, 0),
         "monthly_limit": allowance,
         "used_this_month": used,
-        "tokens_spent": used,
+        "reset_date": _facts.iso(reset)[:10],
+        "days_until_reset": max(0, math.ceil((reset - call.now) / DAY)),
     }.items():
         call.ctx.values[f"{where}.{key}"] = value
 
@@ -195,15 +217,38 @@ def _token_status(call: Call) -> int:
     return call.success
 
 
+@behaviour("beat_requests.list")
+def _active(call: Call) -> int:
+    """The marketplace: requests that have not expired."""
+    active = [r for r in call.store.all("BeatRequest") if not _expired(call, r)]
+    call.ctx.collections["BeatRequest"] = active
+    call.ctx.values["count"] = len(active)
+    return call.success
+
+
+@behaviour("beat_requests.statistics.show")
+def _statistics(call: Call) -> int:
+    requests = call.store.all("BeatRequest")
+    submissions = call.store.all("Submission")
+    answered = {s.get("beat_request_id") for s in submissions}
+    call.ctx.values["data"] = {
+        "total_requests": len(requests),
+        "active_requests": sum(not _expired(call, r) for r in requests),
+        "fulfilled_requests": sum(r["id"] in answered for r in requests),
+        "total_submissions": len(submissions),
+    }
+    return call.success
+
+
+@behaviour("beat_requests.duration_tiers.list")
+def _tiers(call: Call) -> int:
+    call.ctx.values["data"] = call.rule("beat_requests.duration_tiers")
+    return call.success
+
+
 owned_list("BeatRequest", "beat_requests.user.my_requests.list")
 owned_list("Submission", "beat_requests.user.my_tracks.list")
 
 
-# By shape only, for now: these answers are not yet derived from the store (tests list them).
-behaviour(
-    "beat_requests.duration_tiers.list",
-    "beat_requests.list",
-    "beat_requests.show",
-    "beat_requests.statistics.show",
-    "beat_requests.track_view",
-)(generic)
+# A request by its id; a view is an analytics event (recorded, never sent).
+behaviour("beat_requests.show", "beat_requests.track_view")(generic)

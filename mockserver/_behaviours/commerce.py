@@ -5,9 +5,11 @@ presets with one default per artist."""
 
 from __future__ import annotations
 
+import math
 import uuid
 
-from .._seed import price_of
+from .. import _facts
+from .._seed import for_sale_to, license_type_of, price_of
 from .._store import Record
 from ._call import FORBIDDEN, Call, behaviour
 from ._generic import generic, owned_list
@@ -27,7 +29,7 @@ def _calculate(call: Call) -> int:
             "base_price": base,
             "platform_fee": fee,
             "total_price": round(base + fee, 2),
-            "currency": track.get("currency") or "USD",
+            "currency": call.rule("commerce.currency"),
         }
     )
     return call.success
@@ -44,6 +46,8 @@ def _initiate(call: Call) -> int:
         raise call.fail(409, "Already purchased.")
     if track.get("exclusive_status") == "sold":
         raise call.fail(410, "Exclusive already sold.")
+    if not for_sale_to(call.store, track, call.user_id):
+        raise call.fail(400, "Track not for sale.")
     base, fee = price_of(call.store.spec, track)
     purchase = call.store.add(
         "Purchase",
@@ -56,7 +60,7 @@ def _initiate(call: Call) -> int:
             "total_amount": round(base + fee, 2),
             "status": "completed",
             "purchased_at": call.iso(),
-            "currency": track.get("currency") or "USD",
+            "currency": call.rule("commerce.currency"),
             "_owner": call.user_id,
         },
     )
@@ -67,6 +71,9 @@ def _initiate(call: Call) -> int:
         currency=purchase["currency"],
         purchase_id=purchase["id"],
     )
+    if track.get("licensing_type") == "exclusive":
+        track["exclusive_status"] = "sold"  # one buyer only: the next one gets 410
+    call.store.touch()
     call.ctx.values.update({"client_secret": secret, "purchase_id": purchase["id"]})
     return call.success
 
@@ -88,14 +95,19 @@ def _generate(call: Call) -> int:
     track = call.record("Track")
     if _mine_for(call, "Purchase", track) is None:
         raise call.fail(403, "Purchase the track before generating its licence.")
+    granted = license_type_of(track)
+    asked = call.body_get("license_type")
+    if asked is not None and asked != granted:
+        message = f"The purchase of this track grants a {granted} licence."
+        raise call.fail(422, message, {"license_type": [message]})
     lic = _mine_for(call, "License", track) or call.store.add(
         "License",
         {
             "model_type": "license",
             "uuid": str(uuid.UUID(int=call.ctx.rng.getrandbits(128), version=4)),
             "track_id": track["id"],
-            "license_type": call.body_get("license_type") or "non-exclusive",
-            "usage_terms": call.body_get("usage_terms") or "standard",
+            "license_type": granted,
+            "usage_terms": call.body_get("usage_terms"),
             "created_at": call.iso(),
             "revoked": False,
             "_owner": call.user_id,
@@ -109,6 +121,35 @@ def _generate(call: Call) -> int:
             "license.license_type": lic["license_type"],
         }
     )
+    return call.success
+
+
+def _licence_of(call: Call, track: Record) -> Record:
+    """The caller's licence of ``track`` (a licence exists only after a purchase), or 404."""
+    lic = _mine_for(call, "License", track)
+    if lic is None:
+        raise call.fail(404, "No licence of yours for this track.")
+    call.ctx.records["License"] = lic
+    return lic
+
+
+@behaviour("tracks.license_certificate.show", "tracks.download_license_pdf")
+def _certificate(call: Call) -> int:
+    _licence_of(call, call.record("Track"))
+    return call.success
+
+
+@behaviour("tracks.check_licenses_batch")
+def _check_batch(call: Call) -> int:
+    ids = call.body_get("track_ids") or []
+    unknown = [i for i in ids if call.store.get("Track", i) is None]
+    if unknown:
+        message = "The selected track ids are invalid."
+        raise call.fail(422, message, {"track_ids": [f"Unknown track id {i}." for i in unknown]})
+    held = {
+        lic["track_id"] for lic in call.owned("License") if not lic.get("revoked")
+    }
+    call.ctx.values["licenses"] = [{"track_id": i, "has_license": i in held} for i in ids]
     return call.success
 
 
@@ -176,19 +217,136 @@ def _artist_default(call: Call) -> int:
 owned_list("LicensePreset", "exclusive_license_presets.list")
 
 
-# By shape only, for now: these answers are not yet derived from the store (tests list them).
+@behaviour("exclusive_license_presets.default_config.show")
+def _default_config(call: Call) -> int:
+    default = next((p for p in call.owned("LicensePreset") if p.get("is_default")), None)
+    call.ctx.values["config"] = (
+        {k: default.get(k) for k in ("price", "currency", "terms")} if default else {}
+    )
+    return call.success
+
+
 behaviour(
-    "artist.sales.show",
-    "artist.stripe_connect.finances.show",
-    "artist.stripe_connect.onboard",
-    "artist.stripe_connect.status.show",
-    "coupons.validate",
     "exclusive_license_presets.create",
-    "exclusive_license_presets.default_config.show",
     "exclusive_license_presets.delete",
     "exclusive_license_presets.show",
     "exclusive_license_presets.update",
-    "tracks.check_licenses_batch",
-    "tracks.download_license_pdf",
-    "tracks.license_certificate.show",
 )(generic)
+
+
+# -- coupons ----------------------------------------------------------------------------------
+
+
+@behaviour("coupons.validate")
+def _validate_coupon(call: Call) -> int:
+    """A stored coupon (``commerce.coupons``) that has not expired; its discount on ``amount``:
+    a percentage truncated to the cent, a fixed amount at most the amount itself."""
+    code = str(call.body_get("code") or "").strip().upper()
+    coupon = next((c for c in call.store.all("Coupon") if c["code"] == code), None)
+    if coupon is None or coupon.get("_expired"):
+        message = "Invalid or expired coupon code."
+        raise call.fail(422, message, {"code": [message]})
+    amount = float(call.body_get("amount") or 0.0)
+    if coupon["type"] == "percentage":
+        discount = math.floor(amount * float(coupon["amount"]) + 1e-9) / 100
+    else:
+        discount = min(float(coupon["amount"]), amount)
+    discount = round(discount, 2)
+    call.ctx.records["Coupon"] = coupon
+    call.ctx.values.update(
+        {
+            "status": "success",
+            "discount_amount": discount,
+            "final_amount": round(amount - discount, 2),
+            "savings": discount,
+            "valid": True,
+        }
+    )
+    return call.success
+
+
+# -- the artist's money: sales and Stripe Connect ---------------------------------------------
+
+
+def _my_artist(call: Call) -> Record:
+    artist = _facts.artist_of(call.store, call.user_id)
+    if artist is None:
+        raise call.fail(403, "Only artists have sales.")
+    return artist
+
+
+def _earnings(call: Call, artist: Record) -> dict[str, float]:
+    """What the artist earned, split into what is paid out and what is still pending (sales
+    younger than ``commerce.payout_delay_days``)."""
+    sales = _facts.sales_of(call.store, artist["id"])
+    delay = float(call.rule("commerce.payout_delay_days")) * _facts.DAY
+    pending = [p for p in sales if call.now - _facts.timestamp_of(p["purchased_at"]) < delay]
+    total = _facts.earned(sales)
+    waiting = _facts.earned(pending)
+    return {"total": total, "pending": waiting, "paid": round(total - waiting, 2)}
+
+
+@behaviour("artist.sales.show")
+def _sales(call: Call) -> int:
+    artist = _my_artist(call)
+    sales = _facts.sales_of(call.store, artist["id"])
+    money = _earnings(call, artist)
+    currency = call.rule("commerce.currency")
+    call.ctx.values["data.earnings"] = {
+        "total_sales": len(sales),
+        "total_revenue": money["total"],
+        "total_revenue_formatted": _facts.money_text(money["total"], currency),
+        "pending_payout": money["pending"],
+        "paid_out": money["paid"],
+        "currency": currency,
+    }
+    recent = sorted(sales, key=lambda p: (p["purchased_at"], p["id"]), reverse=True)
+    call.ctx.collections["Purchase"] = recent[:10]
+    return call.success
+
+
+@behaviour("artist.stripe_connect.status.show")
+def _stripe_status(call: Call) -> int:
+    connected = bool(_my_artist(call).get("_stripe_connected", True))
+    call.ctx.values["account"] = {
+        "connected": connected,
+        "charges_enabled": connected,
+        "payouts_enabled": connected,
+        "details_submitted": connected,
+    }
+    return call.success
+
+
+@behaviour("artist.stripe_connect.onboard")
+def _onboard(call: Call) -> int:
+    """The onboarding link of the caller's artist (Stripe's flow cannot run offline: the mock
+    counts the account as connected once the link is made)."""
+    artist = _my_artist(call)
+    artist["_stripe_connected"] = True
+    call.store.touch()
+    call.ctx.values["url"] = f"https://connect.stripe.test/setup/acct_mock_{artist['id']:06d}"
+    return call.success
+
+
+@behaviour("artist.stripe_connect.finances.show")
+def _finances(call: Call) -> int:
+    artist = _my_artist(call)
+    money = _earnings(call, artist)
+    currency = call.rule("commerce.currency")
+    # Paid out automatically after the delay, so nothing waits in the available balance.
+    balance = {"available": 0.0, "pending": money["pending"], "currency": currency}
+    call.ctx.values["balance"] = balance
+    call.ctx.values["transactions"] = [
+        {
+            "id": f"txn_{p['id']:06d}",
+            "amount": float(p["artist_amount"]),
+            "currency": p.get("currency") or currency,
+            "created_at": p["purchased_at"],
+        }
+        for p in sorted(
+            _facts.sales_of(call.store, artist["id"]),
+            key=lambda p: (p["purchased_at"], p["id"]),
+            reverse=True,
+        )
+    ]
+    return call.success

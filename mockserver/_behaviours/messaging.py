@@ -140,6 +140,7 @@ def _delete_conversation(call: Call) -> int:
     for message in _messages(call, conversation):
         call.store.delete("Message", message["id"])
     call.store.delete("Conversation", conversation["id"])
+    call.ctx.values["message"] = "Conversation deleted."
     return call.success
 
 
@@ -188,14 +189,27 @@ def _unread_count(call: Call) -> int:
     return call.success
 
 
-@behaviour(
-    "messaging.conversations.typing",
-    "messaging.conversations.typing.show",
-)
+@behaviour("messaging.conversations.typing")
 def _typing(call: Call) -> int:
-    _conversation(call)
-    if call.op.method == "POST":
-        call.note_side_effect(conversation_id=call.ctx.records["Conversation"]["id"])
+    conversation = _conversation(call)
+    call.note_side_effect(conversation_id=conversation["id"])
+    conversation.setdefault("_typing", {})[call.user_id] = call.now
+    call.store.touch()
+    return call.success
+
+
+@behaviour("messaging.conversations.typing.show")
+def _who_is_typing(call: Call) -> int:
+    """The other participants who said they were typing within ``messaging.typing_seconds``."""
+    conversation = _conversation(call)
+    window = float(call.rule("messaging.typing_seconds"))
+    typing = conversation.get("_typing", {})
+    names = {p["id"]: p["name"] for p in conversation.get("participants", [])}
+    call.ctx.values["data.typing_users"] = [
+        {"id": user, "name": names.get(user, "")}
+        for user, at in sorted(typing.items())
+        if user != call.user_id and call.now - at <= window
+    ]
     return call.success
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _facts
 from ._call import Behaviour, Call, behaviour
 from ._generic import _scope, generic, owned_list
 
@@ -93,7 +94,7 @@ def _repost(call: Call) -> int:
     edges = call.store.edges["repost"]
     reposted = edge not in edges
     (edges.add if reposted else edges.discard)(edge)
-    track["reposts_count"] = max(0, int(track.get("reposts_count") or 0) + (1 if reposted else -1))
+    _facts.recount(call.store, track["id"])
     call.store.touch()
     call.ctx.values["reposted"] = reposted
     return call.success
@@ -129,9 +130,12 @@ def _library_remove(call: Call) -> int:
 def _library(call: Call, *, on: bool) -> int:
     kind, key = _library_item(call)
     edge = (call.user_id, kind, key)
-    return call.set_edge(
+    status = call.set_edge(
         "library", edge, on, exists="Track already saved.", missing="Not in your library."
     )
+    if kind == "track":  # a track's likes are its saves
+        _facts.recount(call.store, key)
+    return status
 
 
 def _liked(kind: str, resource: str) -> Behaviour:

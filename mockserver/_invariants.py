@@ -1,0 +1,146 @@
+"""The rules the mock's world keeps, written down as code.
+
+Every seeded world satisfies them, and every documented write keeps them (both are tested), so
+an answer built from the store can be trusted to agree with every other answer:
+
+- a free track has no price and is never sold; only an exclusive track has exclusive fields;
+- a sold exclusive track was bought exactly once, and an available one never;
+- a purchase charges the track's base plus the platform fee, and every licence comes from a
+  purchase of the same track by the same user, of the type that purchase grants;
+- counters equal the records they count: a track's likes are its library saves, its reposts
+  its repost edges, an album's plays the plays of its tracks;
+- relations resolve: every id a record names exists;
+- no timestamp of something that happened lies after the mock clock's now;
+- each artist has at most one default licence preset.
+
+And what the mock invents fits its domain (:func:`domain_violations`): every seeded value of a
+field with a declared generator fits that generator's schema. Values that callers write are
+theirs (checked only by the request schema), so writes are held to :func:`violations` alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from spec import GENERATORS
+
+from . import _facts
+from ._seed import license_type_of, price_of
+from ._store import Store
+
+_PAST = ("created_at", "purchased_at", "release_date", "unlocked_at")
+"""Fields that say when something happened (``expires_at`` may lie ahead)."""
+
+
+def violations(store: Store, now: float) -> list[str]:
+    """Every broken invariant, one line each (empty when the world is consistent)."""
+    return list(_tracks(store)) + list(_money(store)) + list(_counters(store)) + list(
+        _records(store, now)
+    )
+
+
+def _tracks(store: Store) -> Iterator[str]:
+    bought = Counter(
+        p["track_id"] for p in store.all("Purchase") if p.get("status") == "completed"
+    )
+    for track in store.all("Track"):
+        tid, kind, status = track["id"], track.get("licensing_type"), track.get("exclusive_status")
+        if kind == "free" and (track.get("price") is not None or bought[tid]):
+            yield f"Track {tid} is free but has a price or a purchase"
+        if kind == "exclusive":
+            if status not in ("available", "sold"):
+                yield f"Track {tid} is exclusive with exclusive_status {status!r}"
+            if (status == "sold") != (bought[tid] == 1) or bought[tid] > 1:
+                yield f"Track {tid} is {status} with {bought[tid]} purchases"
+        elif status is not None or track.get("exclusive_price") is not None:
+            yield f"Track {tid} is {kind} but carries exclusive fields"
+
+
+def _money(store: Store) -> Iterator[str]:
+    purchases = {(p.get("_owner"), p["track_id"]) for p in store.all("Purchase")}
+    tracks = store.records["Track"]
+    for purchase in store.all("Purchase"):
+        total = round(float(purchase["artist_amount"]) + float(purchase["platform_fee"]), 2)
+        if abs(total - float(purchase["total_amount"])) > 0.005:
+            yield f"Purchase {purchase['id']} totals {purchase['total_amount']}, not {total}"
+        _, fee = price_of(store.spec, {"price": purchase["artist_amount"]})
+        if abs(fee - float(purchase["platform_fee"])) > 0.005:
+            charged = purchase["platform_fee"]
+            yield f"Purchase {purchase['id']} charges a fee of {charged}, not {fee}"
+    for lic in store.all("License"):
+        if (lic.get("_owner"), lic.get("track_id")) not in purchases:
+            yield f"License {lic['id']} has no purchase of track {lic.get('track_id')} behind it"
+        track = tracks.get(lic.get("track_id"))
+        if track is not None and lic.get("license_type") != license_type_of(track):
+            kinds = (lic.get("license_type"), track.get("licensing_type"))
+            yield f"License {lic['id']} is {kinds[0]} for a {kinds[1]} track"
+    defaults = Counter(p.get("_owner") for p in store.all("LicensePreset") if p.get("is_default"))
+    for owner, count in defaults.items():
+        if count > 1:
+            yield f"user {owner} has {count} default licence presets"
+
+
+def _counters(store: Store) -> Iterator[str]:
+    tracks = store.records["Track"]
+    for track in tracks.values():
+        likes = _facts.saves_of(store, "track", track["id"])
+        if track.get("likes_count") != likes:
+            yield f"Track {track['id']} says {track.get('likes_count')} likes, {likes} saves exist"
+        reposts = _facts.reposts_of(store, track["id"])
+        if track.get("reposts_count") != reposts:
+            yield f"Track {track['id']} says {track.get('reposts_count')} reposts, {reposts} exist"
+    for album in store.all("Album"):
+        total = _facts.plays(tracks[t] for t in album.get("tracks") or () if t in tracks)
+        if album.get("plays") != total:
+            yield f"Album {album['id']} says {album.get('plays')} plays, its tracks {total}"
+
+
+def domain_violations(store: Store) -> list[str]:
+    """Values outside the domain of the generator their field declares (a bpm of 758)."""
+    from jsonschema import Draft202012Validator
+
+    from spec._compile import FORMAT_CHECKER
+
+    checker = FORMAT_CHECKER()
+    domains = {
+        name: Draft202012Validator(schema, format_checker=checker)
+        for name, schema in GENERATORS.items()
+    }
+    out = []
+    for name, res in store.spec.resources.items():
+        declared = [(f, fld.schema["generator"]) for f, fld in res.fields.items()
+                    if "generator" in fld.schema]
+        for record in store.all(name):
+            for field, generator in declared:
+                value = record.get(field)
+                if value is not None and not domains[generator].is_valid(value):
+                    out.append(f"{name} {record['id']}.{field} = {value!r} is no {generator}")
+    return out
+
+
+def _records(store: Store, now: float) -> Iterator[str]:
+    moment = _facts.iso(now)
+    for name, res in store.spec.resources.items():
+        relations = store.relations[name]
+        for record in store.all(name):
+            for field in res.fields:
+                value = record.get(field)
+                if value is None:
+                    continue
+                rel = relations.get(field)
+                if rel is not None:
+                    yield from _dangling(store, name, record, field, rel.target, value)
+                    continue
+                if field in _PAST and isinstance(value, str) and value > moment[: len(value)]:
+                    yield f"{name} {record['id']}.{field} = {value} lies after now ({moment})"
+
+
+def _dangling(
+    store: Store, name: str, record: dict[str, Any], field: str, target: str, value: Any
+) -> Iterator[str]:
+    ids = value if isinstance(value, list) else [value]
+    for key in ids:
+        if store.get(target, key) is None:
+            yield f"{name} {record['id']}.{field} names {target} {key!r}, which does not exist"
