@@ -50,3 +50,38 @@ def test_the_own_property_example_passes_in_a_throwaway_project(
 ) -> None:
     pattern = r"```python\n(import pytest\n.*?def test_reads_of_held.*?)```"
     _passes_in_a_throwaway_project(pytester, pattern, 3)
+
+
+def test_the_mock_user_is_who_the_readme_says() -> None:
+    """The facts of "Who you are in the mock", read back from the seeded world."""
+    from mockserver import BeatPassMock
+
+    api = BeatPassMock(seed=0)
+    section = README[README.index("### Who you are in the mock") :]
+    section = section[: section.index("Configure it with a marker")]
+    user, artist = api.store.get("User", 1), api.store.get("Artist", 1)
+    assert user is not None
+    assert artist is not None
+    assert f'user 1**, "{user["display_name"]}"' in section
+    assert f'artist 1**, "{artist["name"]}"' in section
+    credited = sorted(t["id"] for t in api.owned("Track", 1))
+    assert ", ".join(map(str, credited[:-1])) + f" and {credited[-1]}" in section
+    bought = [p["id"] for p in api.owned("Purchase", 1)]
+    assert f"buyer of {len(bought)} tracks (purchases {', '.join(map(str, bought))})" in section
+    for_sale = [
+        t["id"]
+        for t in api.records("Track")
+        if t["licensing_type"] != "free"
+        and t.get("exclusive_status") != "sold"
+        and 1 not in api.store.owners(t)
+    ]
+    first = ", ".join(map(str, for_sale[:4])) + f" and {for_sale[4]}"
+    assert f"that is {len(for_sale)} tracks, the first being {first}" in section
+    no_artist = sorted(set(range(1, 41)) - {a["_user"] for a in api.records("Artist")})
+    assert (no_artist[0], no_artist[-1]) == (31, 40)
+    me = api.client()
+    assert me.post("/users/1/follow").json()["message"] == "You cannot follow yourself."
+    own = me.post("/tracks/17/purchase/initiate").json()["message"]
+    assert own == "Cannot purchase own track."
+    codes = {c["code"]: c.get("_expired") for c in api.records("Coupon")}
+    assert codes == {"SAVE20": False, "WELCOME10": False, "SPRING15": True}
