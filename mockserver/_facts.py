@@ -161,23 +161,30 @@ def daily(key: str, total: int, now: float, days: int) -> list[tuple[str, int]]:
 def play_series(store: Store, track: Record, now: float) -> list[tuple[str, int]]:
     """A track's plays spread over the rule's window of days ending today (sums to its plays)."""
     days = int(store.spec.rule("producer_intelligence.series_days"))
-    return _series(track["id"], int(track.get("plays") or 0), int(now // DAY) * DAY, days)
+    today = int(now // DAY) * DAY
+    counts = _play_counts(track["id"], int(track.get("plays") or 0), days)
+    return list(zip(_labels(today, days), counts, strict=True))
 
 
 @functools.lru_cache(maxsize=4096)
-def _series(track_id: Any, total: int, today: float, days: int) -> list[tuple[str, int]]:
-    return daily(f"track:{track_id}:plays", total, today, days)
+def _play_counts(track_id: Any, total: int, days: int) -> tuple[int, ...]:
+    """The weights of a track's series come from its id alone (``breakdown``), as ``daily``."""
+    return tuple(breakdown(f"track:{track_id}:plays", total, days))
+
+
+@functools.lru_cache(maxsize=64)
+def _labels(today: float, days: int) -> tuple[str, ...]:
+    return tuple(day_labels(today, days))
 
 
 def series_of(store: Store, tracks: Iterable[Record], now: float) -> list[tuple[str, int]]:
     """The day-by-day sum of these tracks' play series (sums to their plays)."""
     days = int(store.spec.rule("producer_intelligence.series_days"))
-    labels = day_labels(now, days)
     totals = [0] * days
     for track in tracks:
-        for i, (_, count) in enumerate(play_series(store, track, now)):
-            totals[i] += count
-    return list(zip(labels, totals, strict=True))
+        counts = _play_counts(track["id"], int(track.get("plays") or 0), days)
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+    return list(zip(_labels(int(now // DAY) * DAY, days), totals, strict=True))
 
 
 def growth_rate(store: Store, series: list[tuple[str, int]]) -> float | None:
@@ -267,3 +274,9 @@ def level_of(store: Store, xp: int) -> tuple[int, int | None]:
     thresholds = store.spec.rule("producer_intelligence.level_xp")
     level = sum(1 for t in thresholds if xp >= t)
     return level, (thresholds[level] if level < len(thresholds) else None)
+
+
+def producers(store: Store) -> list[Record]:
+    """Artists with at least one track: the producers platform and leaderboard stats count."""
+    credited = {a for t in store.all("Track") for a in t.get("artists") or ()}
+    return [a for a in store.all("Artist") if a["id"] in credited]

@@ -527,7 +527,7 @@ def _platform_stats(call: Call) -> int:
     tracks = store.all("Track")
     call.ctx.values["stats"] = {
         "total_tracks": len(tracks),
-        "total_producers": sum(1 for a in store.all("Artist") if f.tracks_of(store, a["id"])),
+        "total_producers": len(f.producers(store)),
         "total_plays": f.plays(tracks),
     }
     return call.success
