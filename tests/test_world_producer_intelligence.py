@@ -4,7 +4,9 @@ plays they chart and end today, and the same figure agrees through every endpoin
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 
 import httpx
 import pytest
@@ -35,7 +37,7 @@ def my_tracks(api: BeatPassMock, user_id: int = 1) -> list[dict]:  # type: ignor
 
 
 def today(api: BeatPassMock) -> str:
-    now = api.core.clock.now()
+    now = api.clock.now()
     return datetime.datetime.fromtimestamp(now, datetime.timezone.utc).date().isoformat()
 
 
@@ -100,6 +102,24 @@ def test_an_export_holds_the_callers_tracks_and_their_plays_of_the_period(
     assert sum(r["plays"] for r in rows) == sum(t["plays"] for t in mine)  # the whole window
     week = me.post("/producer-intelligence/export/json", json={"period": "7-days"}).json()
     assert sum(r["plays"] for r in week["export"]["rows"]) <= sum(r["plays"] for r in rows)
+
+
+def test_the_csv_export_is_the_json_exports_rows(me: httpx.Client) -> None:
+    body = {"period": "7-days"}
+    rows = me.post("/producer-intelligence/export/json", json=body).json()["export"]["rows"]
+    answer = me.post("/producer-intelligence/export/csv", json=body)
+    assert answer.headers["content-type"].startswith("text/csv")
+    parsed = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [{k: str(v) for k, v in r.items()} for r in rows] == parsed
+
+
+def test_the_pdf_report_shows_the_reports_summary(me: httpx.Client) -> None:
+    summary = me.post("/producer-intelligence/report/generate", json={}).json()["report"]
+    pdf = me.post("/producer-intelligence/report/export-pdf", json={}).content
+    assert pdf.startswith(b"%PDF-1.4")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    for key, value in summary["summary"].items():
+        assert f"({key}: {value})".encode() in pdf
 
 
 # -- Dashboard & XP, Achievements -------------------------------------------------------------

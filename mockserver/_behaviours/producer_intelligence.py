@@ -9,10 +9,12 @@ end today; payouts and transactions are the caller's stored records.
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from .. import _facts as f
-from .._render import render
+from .._render import FILE_BODY, render
 from .._store import Record
 from ._call import Call, behaviour
 
@@ -268,7 +270,7 @@ def _leaderboard(call: Call) -> int:
                 "name": a["name"],
                 "plays": _window_plays(call, f.tracks_of(store, a["id"]), days),
             }
-            for a in store.all("Artist")
+            for a in f.producers(store)
         ]
         call.ctx.values[name] = _ranked(rows, "plays")
     return call.success
@@ -280,7 +282,7 @@ def _collaboration_leaderboard(call: Call) -> int:
     store = call.store
     for name, days in _windows(call).items():
         rows = []
-        for a in store.all("Artist"):
+        for a in f.producers(store):
             shared = _collaborations(f.tracks_of(store, a["id"]))
             if shared:
                 rows.append(
@@ -416,6 +418,9 @@ def _period(call: Call) -> tuple[str, int]:
     return name, int(periods["days"][name])
 
 
+_COLUMNS = ("track_id", "name", "plays", "likes", "reposts")
+
+
 def _rows(call: Call, days: int) -> list[dict[str, Any]]:
     return [
         {
@@ -429,10 +434,56 @@ def _rows(call: Call, days: int) -> list[dict[str, Any]]:
     ]
 
 
-@behaviour("producer_intelligence.export.csv", "producer_intelligence.report.export_pdf")
-def _export_file(call: Call) -> int:
-    _period(call)
+@behaviour("producer_intelligence.export.csv")
+def _export_csv(call: Call) -> int:
+    """The rows of the JSON export, as comma-separated values."""
+    _, days = _period(call)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_rows(call, days))
+    call.ctx.values[FILE_BODY] = out.getvalue().encode()
     return call.success
+
+
+@behaviour("producer_intelligence.report.export_pdf")
+def _export_pdf(call: Call) -> int:
+    """A one-page PDF whose text is the report's summary, one figure a line."""
+    name, days = _period(call)
+    lines = [f"BeatPass analytics report ({name})"]
+    lines += [f"{k}: {v}" for k, v in _summary(call, days).items()]
+    call.ctx.values[FILE_BODY] = _pdf(lines)
+    return call.success
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A minimal valid PDF (one page, Helvetica) showing ``lines``."""
+    text = "".join(
+        "({}) Tj T*\n".format(line.replace("\\", "").replace("(", "[").replace(")", "]"))
+        for line in lines
+    )
+    stream = f"BT /F1 11 Tf 14 TL 50 780 Td\n{text}ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 @behaviour("producer_intelligence.export.json")
@@ -446,18 +497,25 @@ def _export_json(call: Call) -> int:
     return call.success
 
 
-@behaviour("producer_intelligence.report.generate")
-def _report(call: Call) -> int:
-    name, days = _period(call)
+def _summary(call: Call, days: int) -> dict[str, Any]:
     artist = _artist(call)
     xp = f.xp_of(call.store, artist, call.now)
-    summary = {
+    return {
         **_stats(call, artist),
         "period_plays": _window_plays(call, _tracks(call), days),
         "xp": xp,
         "level": f.level_of(call.store, xp)[0],
     }
-    call.ctx.values["report"] = {"period": name, "summary": summary, "generated_at": call.iso()}
+
+
+@behaviour("producer_intelligence.report.generate")
+def _report(call: Call) -> int:
+    name, days = _period(call)
+    call.ctx.values["report"] = {
+        "period": name,
+        "summary": _summary(call, days),
+        "generated_at": call.iso(),
+    }
     return call.success
 
 
