@@ -309,3 +309,23 @@ def test_unified_transactions_are_the_callers_sales_and_payouts(
     assert sorted(r["amount"] for r in rows if r["type"] == "purchase") == sorted(
         p["artist_amount"] for p in sales
     )
+
+
+def test_a_sale_shows_in_the_sellers_ledger_and_activity_feed(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    track = next(
+        t
+        for t in my_tracks(api)
+        if 2 not in t["artists"] and t["exclusive_status"] != "sold" and t.get("price")
+    )
+    ledger = "/artist/unified-transactions"
+    before = me.get(ledger, params={"per_page": 100}).json()["pagination"]["total"]
+    bought = as_user(api, 2).post(f"/tracks/{track['id']}/purchase/initiate")
+    assert bought.status_code == 200
+    sale = next(p for p in api.records("Purchase") if p["id"] == bought.json()["purchase_id"])
+    rows = me.get(ledger, params={"per_page": 100}).json()["pagination"]
+    assert rows["total"] == before + 1
+    assert {"type": "purchase", "amount": sale["artist_amount"]}.items() <= rows["data"][0].items()
+    feed = me.get("/producer-intelligence/social-activity-feed").json()["activities"]
+    assert feed[0] == {"type": "purchase", "user_id": 2, "created_at": sale["purchased_at"]}
