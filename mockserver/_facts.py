@@ -14,6 +14,7 @@ point lies after now.
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 from collections.abc import Iterable
 from typing import Any
@@ -172,3 +173,133 @@ def breakdown(key: str, total: int, parts: int) -> list[int]:
 def daily(key: str, total: int, now: float, days: int) -> list[tuple[str, int]]:
     """A total broken down over the ``days`` days ending today: ``[(date, count), ...]``."""
     return list(zip(day_labels(now, days), breakdown(key, total, days), strict=True))
+
+
+# -- producer intelligence --------------------------------------------------------------------
+# A producer is an artist; their figures are counts over the store, and XP, levels and
+# achievements are the spec's rules (``producer_intelligence.*``) applied to those counts, so
+# a dashboard, a leaderboard and a report say the same of the same producer.
+
+
+def play_series(store: Store, track: Record, now: float) -> list[tuple[str, int]]:
+    """A track's plays spread over the rule's window of days ending today (sums to its plays)."""
+    days = int(store.spec.rule("producer_intelligence.series_days"))
+    today = int(now // DAY) * DAY
+    counts = _play_counts(track["id"], int(track.get("plays") or 0), days)
+    return list(zip(_labels(today, days), counts, strict=True))
+
+
+@functools.lru_cache(maxsize=4096)
+def _play_counts(track_id: Any, total: int, days: int) -> tuple[int, ...]:
+    """The weights of a track's series come from its id alone (``breakdown``), as ``daily``."""
+    return tuple(breakdown(f"track:{track_id}:plays", total, days))
+
+
+@functools.lru_cache(maxsize=64)
+def _labels(today: float, days: int) -> tuple[str, ...]:
+    return tuple(day_labels(today, days))
+
+
+def series_of(store: Store, tracks: Iterable[Record], now: float) -> list[tuple[str, int]]:
+    """The day-by-day sum of these tracks' play series (sums to their plays)."""
+    days = int(store.spec.rule("producer_intelligence.series_days"))
+    totals = [0] * days
+    for track in tracks:
+        counts = _play_counts(track["id"], int(track.get("plays") or 0), days)
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+    return list(zip(_labels(int(now // DAY) * DAY, days), totals, strict=True))
+
+
+def growth_rate(store: Store, series: list[tuple[str, int]]) -> float | None:
+    """Plays of the last ``growth_days`` against the same span before, in percent (None when
+    the earlier span had no plays)."""
+    span = int(store.spec.rule("producer_intelligence.growth_days"))
+    recent = sum(c for _, c in series[-span:])
+    before = sum(c for _, c in series[-2 * span : -span])
+    return None if before == 0 else round((recent - before) * 100.0 / before, 2)
+
+
+def producer_counts(store: Store, artist: Record) -> dict[str, int]:
+    """What a producer's XP and achievements count: uploads, albums, plays, likes, reposts of
+    their tracks, and the followers of their user account."""
+    tracks = tracks_of(store, artist["id"])
+    return {
+        "uploads": len(tracks),
+        "albums": len(albums_of(store, artist["id"])),
+        "plays": plays(tracks),
+        "likes": likes(tracks),
+        "reposts": reposts(tracks),
+        "followers": len(followers_of_user(store, artist.get("_user"))),
+    }
+
+
+def achievements_of(store: Store, artist: Record | None, now: float) -> list[dict[str, Any]]:
+    """The achievement catalogue (a rule), each unlocked when the producer's count reaches its
+    threshold, on the day it did: the created day of the upload or album that reached it; for
+    plays the day the play series did, for likes and reposts the day the plays reached the same
+    share of the total (they follow the plays); followers keep no date (null)."""
+    counts = producer_counts(store, artist) if artist else {}
+    tracks = tracks_of(store, artist["id"]) if artist else []
+    records = {
+        "uploads": sorted(t.get("created_at") or "" for t in tracks),
+        "albums": sorted(
+            a.get("created_at") or "" for a in (albums_of(store, artist["id"]) if artist else [])
+        ),
+    }
+    series = series_of(store, tracks, now) if artist else []
+    out = []
+    for item in store.spec.rule("producer_intelligence.achievements"):
+        metric, threshold = item["metric"], int(item["threshold"])
+        total = counts.get(metric, 0)
+        unlocked = total >= threshold
+        when: str | None = None
+        if unlocked and metric in records:
+            when = records[metric][threshold - 1] or None
+        elif unlocked and metric != "followers":
+            need = threshold * counts["plays"] / total
+            running = 0
+            for day, count in series:
+                running += count
+                if running >= need:
+                    when = f"{day}T00:00:00Z"
+                    break
+        out.append(
+            {
+                "id": item["id"],
+                "model_type": "achievement",
+                "name": item["name"],
+                "description": item["description"],
+                "xp": item["xp"],
+                "unlocked": unlocked,
+                "unlocked_at": when,
+            }
+        )
+    return out
+
+
+def xp_sources(store: Store, artist: Record | None, now: float) -> list[dict[str, Any]]:
+    """The XP a producer earned from each source of the rule (count times XP each)."""
+    counts = producer_counts(store, artist) if artist else {}
+    unlocked = sum(a["xp"] for a in achievements_of(store, artist, now) if a["unlocked"])
+    counts["achievements"] = unlocked
+    return [
+        {"source": s["source"], "xp": counts.get(s["source"], 0) * int(s["xp_each"])}
+        for s in store.spec.rule("producer_intelligence.xp_sources")
+    ]
+
+
+def xp_of(store: Store, artist: Record | None, now: float) -> int:
+    return sum(s["xp"] for s in xp_sources(store, artist, now))
+
+
+def level_of(store: Store, xp: int) -> tuple[int, int | None]:
+    """The level reached with ``xp`` (1 at the first threshold) and the XP of the next one."""
+    thresholds = store.spec.rule("producer_intelligence.level_xp")
+    level = sum(1 for t in thresholds if xp >= t)
+    return level, (thresholds[level] if level < len(thresholds) else None)
+
+
+def producers(store: Store) -> list[Record]:
+    """Artists with at least one track: the producers platform and leaderboard stats count."""
+    credited = {a for t in store.all("Track") for a in t.get("artists") or ()}
+    return [a for a in store.all("Artist") if a["id"] in credited]

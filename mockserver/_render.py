@@ -282,3 +282,7 @@ def _default_per_page(op: Operation) -> int:
         if p.name in ("per_page", "perPage", "limit") and "default" in p.schema:
             return int(p.schema["default"])
     return 20
+
+
+FILE_BODY = "(file)"
+"""The ``ctx.values`` key where a behaviour puts the bytes of a file answer (a CSV export)."""
