@@ -244,9 +244,8 @@ class MockCore:
             status = BEHAVIOURS[op.id](call)
             response = op.responses[status]
             if response.schema is None:
-                return _raw(
-                    status, _binary(op, response.content_type), decision, response.content_type
-                )
+                content = ctx.content or _binary(op, response.content_type)
+                return _raw(status, content, decision, response.content_type)
             builder = BodyBuilder(self.store, ctx)
             payload = builder.build(response.schema)
             if builder.unsourced:

@@ -103,6 +103,8 @@ class Context:
     """The caller's user id (None when anonymous): private records are theirs alone."""
     now: float = 0.0
     """The mock clock's now: generated dates never lie after it."""
+    content: bytes | None = None
+    """A file body (CSV, PDF) decided by a behaviour, for a response without a JSON schema."""
 
 
 class BodyBuilder:
