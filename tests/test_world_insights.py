@@ -73,8 +73,8 @@ def test_track_insights_total_the_tracks_own_counters(api: BeatPassMock) -> None
 
 
 def test_another_producers_insights_are_forbidden(api: BeatPassMock) -> None:
-    mine = set(track_ids(api, 1))
-    theirs = next(t for t in track_ids(api, 2) if t not in mine)
+    their_track = next(t for t in api.records("Track") if t not in api.owned("Track", 1))
+    theirs = their_track["id"]
     their_album = next(a["id"] for a in api.records("Album") if a not in api.owned("Album", 1))
     with api.client() as me:
         for path in (
@@ -89,7 +89,7 @@ def test_another_producers_insights_are_forbidden(api: BeatPassMock) -> None:
         ):
             assert me.get(path).status_code == 403, path
         assert me.get(f"{INSIGHTS}/artists/1").status_code == 200
-    with as_user(api, 2) as them:
+    with as_user(api, their_track["artists"][0]) as them:  # artist N belongs to user N
         assert them.get(f"{INSIGHTS}/tracks/{theirs}").status_code == 200
 
 
@@ -148,10 +148,11 @@ def test_realtime_plays_are_todays_point_of_the_chart(api: BeatPassMock) -> None
 
 
 def test_album_insights_sum_the_albums_tracks(api: BeatPassMock) -> None:
-    album = api.owned("Album", 1)[0]
-    with api.client() as me:
+    album = next(a for a in api.records("Album") if a["tracks"])
+    with as_user(api, album["artists"][0]) as me:  # artist N belongs to user N
         insights = data(me, f"{INSIGHTS}/albums/{album['id']}")
         listed = me.get(f"/albums/{album['id']}").json()["album"]["tracks"]
+        assert listed
         assert insights["plays"]["total"] == sum(shown(me, t["id"])["plays"] for t in listed)
         assert insights["engagement"]["likes"] == sum(
             shown(me, t["id"])["likes_count"] for t in listed
@@ -249,7 +250,8 @@ def test_a_json_export_has_a_row_per_track_with_its_figures(api: BeatPassMock) -
 
 def test_the_csv_export_holds_the_rows_of_the_json_export(api: BeatPassMock) -> None:
     sent = {"type": "albums", "period": "90-days"}
-    with api.client() as me:
+    album = next(a for a in api.records("Album") if a["tracks"])
+    with as_user(api, album["artists"][0]) as me:
         rows = me.post(f"{INSIGHTS}/export/json", json=sent).json()["data"]["rows"]
         answer = me.post(f"{INSIGHTS}/export/csv", json=sent)
     assert answer.headers["content-type"].startswith("text/csv")
