@@ -29,7 +29,7 @@ from ._behaviours import BEHAVIOURS, Call, check_registry
 from ._clock import Clock
 from ._faults import MESSAGES, Fault, FaultInjector, fault_body
 from ._ratelimit import Decision, RateLimiter
-from ._render import FILE_BODY, BodyBuilder, Context
+from ._render import BodyBuilder, Context
 from ._router import Router
 from ._store import Record, Store
 from ._validation import RequestError, read_body, read_params
@@ -244,11 +244,7 @@ class MockCore:
             status = BEHAVIOURS[op.id](call)
             response = op.responses[status]
             if response.schema is None:
-                # A behaviour may decide a file's bytes (an export of the store); else a sample.
-                chosen = ctx.values.get(FILE_BODY)
-                content = (
-                    chosen if isinstance(chosen, bytes) else _binary(op, response.content_type)
-                )
+                content = ctx.content or _binary(op, response.content_type)
                 return _raw(status, content, decision, response.content_type)
             builder = BodyBuilder(self.store, ctx)
             payload = builder.build(response.schema)

@@ -127,14 +127,6 @@ def iso(moment: float) -> str:
     )
 
 
-def timestamp_of(text: str) -> float:
-    """The moment an ISO 8601 date or timestamp of the store names (UTC)."""
-    moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.timestamp()
-
-
 def day_labels(now: float, days: int) -> list[str]:
     """The ``days`` dates (YYYY-MM-DD) that end with today (now's date), oldest first."""
     today = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).date()
@@ -182,17 +174,17 @@ def daily(key: str, total: int, now: float, days: int) -> list[tuple[str, int]]:
 
 
 def play_series(store: Store, track: Record, now: float) -> list[tuple[str, int]]:
-    """A track's plays spread over the rule's window of days ending today (sums to its plays)."""
+    """A track's plays on each of the rule's window of days ending today: the last
+    ``series_days`` of its lifetime series (:func:`play_days`; zeros before its upload)."""
     days = int(store.spec.rule("producer_intelligence.series_days"))
-    today = int(now // DAY) * DAY
-    counts = _play_counts(track["id"], int(track.get("plays") or 0), days)
-    return list(zip(_labels(today, days), counts, strict=True))
+    return list(zip(_labels(int(now // DAY) * DAY, days), _window(track, now, days), strict=True))
 
 
-@functools.lru_cache(maxsize=4096)
-def _play_counts(track_id: Any, total: int, days: int) -> tuple[int, ...]:
-    """The weights of a track's series come from its id alone (``breakdown``), as ``daily``."""
-    return tuple(breakdown(f"track:{track_id}:plays", total, days))
+def _window(track: Record, now: float, days: int) -> list[int]:
+    lifetime = play_days(track, now)
+    if len(lifetime) >= days:
+        return lifetime[-days:]
+    return [0] * (days - len(lifetime)) + lifetime
 
 
 @functools.lru_cache(maxsize=64)
@@ -201,12 +193,11 @@ def _labels(today: float, days: int) -> tuple[str, ...]:
 
 
 def series_of(store: Store, tracks: Iterable[Record], now: float) -> list[tuple[str, int]]:
-    """The day-by-day sum of these tracks' play series (sums to their plays)."""
+    """The day-by-day sum of these tracks' play series (sums to their plays in the window)."""
     days = int(store.spec.rule("producer_intelligence.series_days"))
     totals = [0] * days
     for track in tracks:
-        counts = _play_counts(track["id"], int(track.get("plays") or 0), days)
-        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        totals = [a + b for a, b in zip(totals, _window(track, now, days), strict=True)]
     return list(zip(_labels(int(now // DAY) * DAY, days), totals, strict=True))
 
 
@@ -303,3 +294,123 @@ def producers(store: Store) -> list[Record]:
     """Artists with at least one track: the producers platform and leaderboard stats count."""
     credited = {a for t in store.all("Track") for a in t.get("artists") or ()}
     return [a for a in store.all("Artist") if a["id"] in credited]
+
+
+# -- analytics: dashboards, insights, producer analytics --------------------------------------
+# A track's lifetime plays are spread day by day from its upload to today (``play_days``);
+# every window (a period's plays, a chart, month-over-month growth) is a slice of that one
+# series, so a chart sums to the period figure beside it and an artist's series is the sum of
+# their tracks' series.
+
+
+def moment(text: Any) -> float | None:
+    """An ISO timestamp (``2025-01-22T07:26:46Z``) as epoch seconds (None: no date)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.timestamp()
+
+
+def uploaded_at(record: Record, now: float) -> float:
+    """When a track (or album) was uploaded: its ``created_at``, never after now."""
+    created = moment(record.get("created_at"))
+    return now if created is None else min(created, now)
+
+
+def _date(at: float) -> datetime.date:
+    return datetime.datetime.fromtimestamp(at, datetime.timezone.utc).date()
+
+
+def play_days(track: Record, now: float) -> list[int]:
+    """A track's lifetime plays, day by day from its upload date to today (oldest first): the
+    one play series every chart, growth figure and contribution graph slices."""
+    days = (_date(now) - _date(uploaded_at(track, now))).days + 1
+    return list(_play_days(track["id"], int(track.get("plays") or 0), days))
+
+
+@functools.lru_cache(maxsize=8192)
+def _play_days(track_id: Any, total: int, days: int) -> tuple[int, ...]:
+    return tuple(breakdown(f"plays:track:{track_id}", total, days))
+
+
+def plays_window(tracks: Iterable[Record], now: float, days: int, skip: int = 0) -> list[int]:
+    """The plays of ``tracks`` on each of the ``days`` days that end ``skip`` days before
+    today (oldest first; days before an upload count 0)."""
+    out = [0] * days
+    for track in tracks:
+        series = play_days(track, now)
+        end = len(series) - skip
+        for i in range(days):
+            at = end - days + i
+            if 0 <= at < len(series):
+                out[i] += series[at]
+    return out
+
+
+def change_percent(current: int, before: int) -> float:
+    """Growth of ``current`` over ``before`` in percent, one decimal (0.0 from nothing to
+    nothing, 100.0 from nothing to something)."""
+    if before == 0:
+        return 0.0 if current == 0 else 100.0
+    return round((current - before) * 100.0 / before, 1)
+
+
+def purchases_of(store: Store, track_ids: Iterable[Any]) -> list[Record]:
+    """Completed purchases of these tracks: each one is a download of the file bought."""
+    wanted = set(track_ids)
+    return [
+        p
+        for p in store.all("Purchase")
+        if p.get("track_id") in wanted and p.get("status", "completed") == "completed"
+    ]
+
+
+def listeners_of(store: Store, track_id: Any) -> set[Any]:
+    """The users the store knows listened to a track: those who saved it to their library,
+    reposted it or bought it (the mock keeps no per-listen log)."""
+    users = {u for u, kind, key in store.edges["library"] if kind == "track" and key == track_id}
+    users |= {u for u, t in store.edges["repost"] if t == track_id}
+    users |= {p.get("_owner") for p in purchases_of(store, [track_id])}
+    return users - {None}
+
+
+def contribution_value(store: Store, track: Record) -> float:
+    """A track's share of all plays on the platform (0..1, six decimals): what subscription
+    payouts split by. An artist's total is the share of their tracks' plays together."""
+    platform = plays(store.all("Track"))
+    return round(int(track.get("plays") or 0) / platform, 6) if platform else 0.0
+
+
+def months_between(start: float, end: float) -> int:
+    """Whole calendar months from ``start`` to ``end`` (0 within the first month)."""
+    a, b = _date(start), _date(end)
+    months = (b.year - a.year) * 12 + b.month - a.month - (1 if b.day < a.day else 0)
+    return max(months, 0)
+
+
+def month_of(at: float) -> str:
+    return _date(at).strftime("%Y-%m")
+
+
+def member_since(store: Store, artist: Record, now: float) -> float:
+    """When an artist profile was created: its own record of it, else its first upload (an
+    artist with no uploads and no record of it joined at now)."""
+    own = moment(artist.get("_created_at"))
+    if own is not None:
+        return min(own, now)
+    uploads = [uploaded_at(r, now) for r in tracks_of(store, artist["id"])]
+    uploads += [uploaded_at(r, now) for r in albums_of(store, artist["id"])]
+    return min(uploads, default=now)
+
+
+def upload_access(store: Store, artist: Record) -> bool:
+    """Whether an artist profile may upload and manage tracks: stored on the artist record
+    (``_upload_access``), else ``dashboard.upload_access_default``. ``GET /artist/profile``
+    shows it and ``GET /artist/upload-insights`` refuses on it: one fact."""
+    stored = artist.get("_upload_access")
+    return bool(store.spec.rule("dashboard.upload_access_default") if stored is None else stored)

@@ -103,6 +103,8 @@ class Context:
     """The caller's user id (None when anonymous): private records are theirs alone."""
     now: float = 0.0
     """The mock clock's now: generated dates never lie after it."""
+    content: bytes | None = None
+    """A file body (CSV, PDF) decided by a behaviour, for a response without a JSON schema."""
 
 
 class BodyBuilder:
@@ -283,6 +285,3 @@ def _default_per_page(op: Operation) -> int:
             return int(p.schema["default"])
     return 20
 
-
-FILE_BODY = "(file)"
-"""The ``ctx.values`` key where a behaviour puts the bytes of a file answer (a CSV export)."""

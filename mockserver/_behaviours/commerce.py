@@ -280,7 +280,7 @@ def _earnings(call: Call, artist: Record) -> dict[str, float]:
     younger than ``commerce.payout_delay_days``)."""
     sales = _facts.sales_of(call.store, artist["id"])
     delay = float(call.rule("commerce.payout_delay_days")) * _facts.DAY
-    pending = [p for p in sales if call.now - _facts.timestamp_of(p["purchased_at"]) < delay]
+    pending = [p for p in sales if call.now - (_facts.moment(p["purchased_at"]) or 0.0) < delay]
     total = _facts.earned(sales)
     waiting = _facts.earned(pending)
     return {"total": total, "pending": waiting, "paid": round(total - waiting, 2)}

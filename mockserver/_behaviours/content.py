@@ -6,10 +6,114 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _facts as facts
 from .._store import Record
 from .._validation import RequestError
 from ._call import FORBIDDEN, Call, behaviour
 from ._generic import generic
+
+# -- analytics ----------------------------------------------------------------------------------
+# Public producer analytics of a track, album or artist: the counters stored on the tracks
+# (plays, likes, reposts), downloads as the completed purchases of the files, listeners as the
+# users the store knows engaged with a track (``_facts``), so they agree with the dashboard and
+# insights pages and with ``GET /tracks/{id}``.
+
+
+def _analytics(call: Call, tracks: list[Record]) -> dict[str, Any]:
+    listeners: set[Any] = set()
+    for track in tracks:
+        listeners |= facts.listeners_of(call.store, track["id"])
+    return {
+        "plays": facts.plays(tracks),
+        "unique_listeners": len(listeners),
+        "likes": facts.likes(tracks),
+        "reposts": facts.reposts(tracks),
+        "downloads": len(facts.purchases_of(call.store, [t["id"] for t in tracks])),
+    }
+
+
+@behaviour("tracks.producer_analytics.show")
+def _track_analytics(call: Call) -> int:
+    track = call.record("Track")
+    figures = _analytics(call, [track])
+    figures["contribution_value"] = facts.contribution_value(call.store, track)
+    call.ctx.values["analytics"] = figures
+    return call.success
+
+
+@behaviour("albums.producer_analytics.show")
+def _album_analytics(call: Call) -> int:
+    album = call.record("Album")
+    tracks = [t for t in (call.store.get("Track", i) for i in album.get("tracks") or ()) if t]
+    figures = _analytics(call, tracks)
+    del figures["reposts"]
+    call.ctx.values["analytics"] = {**figures, "tracks_count": len(tracks)}
+    return call.success
+
+
+@behaviour("artists.producer_analytics.show")
+def _artist_analytics(call: Call) -> int:
+    artist = call.record("Artist")
+    tracks = facts.tracks_of(call.store, artist["id"])
+    call.ctx.values["analytics"] = {
+        **_analytics(call, tracks),
+        "followers": len(facts.followers_of_artist(call.store, artist["id"])),
+        "tracks_count": len(tracks),
+    }
+    return call.success
+
+
+@behaviour("tracks.engagement_metrics.show")
+def _engagement(call: Call) -> int:
+    track = call.record("Track")
+    figures = _analytics(call, [track])
+    comments = [
+        c
+        for c in call.store.all("Comment")
+        if c.get("_track") == track["id"] and not c.get("deleted")
+    ]
+    call.ctx.values["metrics"] = {
+        **{k: figures[k] for k in ("plays", "likes", "reposts", "downloads")},
+        "comments": len(comments),
+    }
+    return call.success
+
+
+@behaviour("artists.downloads_analytics.show")
+def _downloads(call: Call) -> int:
+    artist = call.record("Artist")
+    ids = [t["id"] for t in facts.tracks_of(call.store, artist["id"])]
+    sales = facts.purchases_of(call.store, ids)
+    this_month, last_month = facts.month_labels(call.now, 2)[::-1]
+    months = [
+        facts.month_of(min(facts.moment(p.get("purchased_at")) or call.now, call.now))
+        for p in sales
+    ]
+    call.ctx.values["analytics"] = {
+        "total_downloads": len(sales),
+        "downloads_this_month": months.count(this_month),
+        "downloads_last_month": months.count(last_month),
+        "unique_downloaders": len({p.get("_owner") for p in sales}),
+    }
+    return call.success
+
+
+@behaviour("artists.producer_achievements.list")
+def _achievements(call: Call) -> int:
+    owner = call.record("Artist").get("_user")
+    mine = [
+        a for a in call.store.all("Achievement") if owner is not None and a.get("_owner") == owner
+    ]
+    call.ctx.collections["Achievement"] = mine
+    return call.success
+
+
+@behaviour("artists.check_ownership")
+def _check_ownership(call: Call) -> int:
+    artist = call.record("Artist")
+    owner = artist.get("_user")
+    call.ctx.values["is_owner"] = call.user_id is not None and owner == call.user_id
+    return call.success
 
 
 def _playlist(call: Call, *, edit: bool = False, own: bool = False) -> Record:
@@ -145,11 +249,9 @@ behaviour(
     "albums.create",
     "albums.delete",
     "albums.list",
-    "albums.producer_analytics.show",
     "albums.show",
     "albums.update",
     "artists.albums.list",
-    "artists.check_ownership",
     "artists.create",
     "artists.credits.album",
     "artists.credits.create",
@@ -157,11 +259,8 @@ behaviour(
     "artists.credits.list",
     "artists.credits.reorder",
     "artists.credits.update",
-    "artists.downloads_analytics.show",
     "artists.list",
     "artists.pinned_track.show",
-    "artists.producer_achievements.list",
-    "artists.producer_analytics.show",
     "artists.show",
     "artists.tracks.list",
     "artists.tracks.pin",
@@ -190,7 +289,6 @@ behaviour(
     "tracks.create",
     "tracks.delete",
     "tracks.download",
-    "tracks.engagement_metrics.show",
     "tracks.extract_metadata",
     "tracks.fingerprint",
     "tracks.fingerprint.status.show",
@@ -200,7 +298,6 @@ behaviour(
     "tracks.plays.create",
     "tracks.plays.log",
     "tracks.plays.update_duration",
-    "tracks.producer_analytics.show",
     "tracks.show",
     "tracks.update",
     "tracks.wave.show",

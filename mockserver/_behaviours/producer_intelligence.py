@@ -14,7 +14,7 @@ import io
 from typing import Any
 
 from .. import _facts as f
-from .._render import FILE_BODY, render
+from .._render import render
 from .._store import Record
 from ._call import Call, behaviour
 
@@ -442,7 +442,7 @@ def _export_csv(call: Call) -> int:
     writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(_rows(call, days))
-    call.ctx.values[FILE_BODY] = out.getvalue().encode()
+    call.ctx.content = out.getvalue().encode()
     return call.success
 
 
@@ -452,7 +452,7 @@ def _export_pdf(call: Call) -> int:
     name, days = _period(call)
     lines = [f"BeatPass analytics report ({name})"]
     lines += [f"{k}: {v}" for k, v in _summary(call, days).items()]
-    call.ctx.values[FILE_BODY] = _pdf(lines)
+    call.ctx.content = _pdf(lines)
     return call.success
 
 
@@ -528,9 +528,16 @@ def _export_formats(call: Call) -> int:
 # -- Contribution & Payouts -------------------------------------------------------------------
 
 
-def _contribution(call: Call, track: Record) -> float:
+def _earned(call: Call, track: Record) -> float:
+    """What a track's plays earn from the subscription pool (``contribution_per_play``)."""
     rate = float(call.rule("producer_intelligence.contribution_per_play"))
     return round(int(track.get("plays") or 0) * rate, 2)
+
+
+def _contribution(call: Call, track: Record) -> float:
+    """A track's contribution value: its share of the platform's plays (one fact with the
+    producer-analytics endpoints, ``_facts.contribution_value``)."""
+    return f.contribution_value(call.store, track)
 
 
 @behaviour("producer.earnings.show")
@@ -539,7 +546,7 @@ def _earnings(call: Call) -> int:
     series_days = int(call.rule("producer_intelligence.series_days"))
     period = next((p for p, d in periods["days"].items() if d == series_days), "all-time")
     call.ctx.values["earnings"] = {
-        "estimated_earnings": round(sum(_contribution(call, t) for t in _tracks(call)), 2),
+        "estimated_earnings": round(sum(_earned(call, t) for t in _tracks(call)), 2),
         "currency": call.rule("producer_intelligence.payout_currency"),
         "period": period,
     }
@@ -554,7 +561,7 @@ def _track_breakdown(call: Call) -> int:
             "track_name": t["name"],
             "plays": int(t.get("plays") or 0),
             "contribution_value": _contribution(call, t),
-            "estimated_earnings": _contribution(call, t),
+            "estimated_earnings": _earned(call, t),
         }
         for t in _tracks(call)
     ]
