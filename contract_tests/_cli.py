@@ -55,31 +55,57 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
-    from spec._drift import drift
+    """Exit 0 when the document differs from the spec only as the baseline acknowledges, 1
+    when something is NEW or an acknowledgement is STALE, 2 on unreadable input."""
+    import datetime
+
+    from spec._drift import drift, sha256_of, updated_baseline
+    from spec._drift_baseline import Baseline, default_path, load_baseline
 
     path = Path(args.openapi)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        document = json.loads(data.decode("utf-8"))
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CliError(f"{path} is not a JSON OpenAPI document: {exc}") from None
-    if not isinstance(document, dict) or "paths" not in document:
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise CliError(f"{path} is not an OpenAPI document (no 'paths')")
-    diffs = drift(spec.load(args.spec), document)
+    baseline_path = Path(args.baseline) if args.baseline else default_path(args.spec)
+    api = spec.load(args.spec)
+    sha = sha256_of(data)
+    if args.update_baseline:
+        previous = load_baseline(baseline_path) if baseline_path.exists() else None
+        empty = Baseline("", sha, "1970-01-01", ())
+        report = drift(api, document, previous or empty, sha)
+        info = document.get("info")
+        info = info if isinstance(info, dict) else {}
+        title = args.title or f"{info.get('title', path.name)} {info.get('version', '')}".strip()
+        date = args.date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            raise CliError(f"--date {date!r} is not a date written YYYY-MM-DD") from None
+        text = updated_baseline(report, title, date, previous=previous)
+        try:
+            baseline_path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {baseline_path}: {exc.strerror or exc}") from None
+        written = load_baseline(baseline_path)  # what was written must read back
+        print(
+            f"wrote {baseline_path}: {len(written.acknowledged)} acknowledged differences, "
+            f"{written.unreviewed} of them unreviewed (say why the spec differs)"
+        )
+        return 0
+    report = drift(api, document, load_baseline(baseline_path), sha)
     if args.json:
-        _write_json([d.as_dict() for d in diffs], "-")
+        _write_json(report.as_dict(acknowledged=args.acknowledged), "-")
     else:
-        for d in diffs:
-            print(d)
-    missing = sum(d.kind == "missing_operation" for d in diffs)
-    unexplained = sum(not d.explanation for d in diffs)
-    print(
-        f"{len(diffs)} differences; {missing} upstream operations missing from the spec; "
-        f"{unexplained} without an explanation in the spec",
-        file=sys.stderr if args.json else sys.stdout,
-    )
-    return 1 if diffs else 0
+        for line in report.lines(acknowledged=args.acknowledged):
+            print(line)
+    print(report.summary(), file=sys.stderr if args.json else sys.stdout)
+    return report.status
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -202,10 +228,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser(
-        "drift", help="compare the spec with an OpenAPI document (exit 1 if they differ)"
+        "drift",
+        help="has the published OpenAPI document changed since the spec was reconciled? "
+        "(exit 1 when a difference is new)",
     )
-    p.add_argument("--openapi", required=True, metavar="FILE")
-    p.add_argument("--json", action="store_true", help="print the differences as JSON")
+    p.add_argument("--openapi", required=True, metavar="FILE", help="the OpenAPI document (JSON)")
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="acknowledged differences (default: drift_baseline.yaml beside the spec)",
+    )
+    p.add_argument("--json", action="store_true", help="the same report as JSON on stdout")
+    p.add_argument(
+        "--acknowledged", action="store_true", help="also list the acknowledged differences"
+    )
+    p.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="record this document as reconciled: keep known reasons, mark new ones unreviewed",
+    )
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="with --update-baseline: document date")
+    p.add_argument("--title", help="with --update-baseline: how to name the document")
     p.set_defaults(func=cmd_drift)
 
     p = sub.add_parser("serve", help="serve the mock over HTTP on loopback (a local sandbox)")
