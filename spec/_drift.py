@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._drift_baseline import ABSENT, UNREVIEWED, Acknowledgement, Baseline, Named, dump_baseline
+from ._drift_baseline import (
+    ABSENT,
+    KINDS,
+    UNREVIEWED,
+    Acknowledgement,
+    Baseline,
+    Named,
+    dump_baseline,
+)
 from ._drift_facts import PRESENT, Fact, Key, facts, route_key
 from ._model import Spec
 
@@ -86,8 +94,11 @@ class DriftReport:
             if self.same_document
             else f"a document other than the reconciled one (sha256 {self.sha256[:12]}...)"
         )
-        unreviewed = self.baseline.unreviewed
-        tail = f"; {unreviewed} acknowledgements still unreviewed" if unreviewed else ""
+        tail = ""
+        if self.baseline.unreviewed:
+            tail += f"; {self.baseline.unreviewed} acknowledgements still unreviewed"
+        if self.baseline.unexplained:
+            tail += f"; {self.baseline.unexplained} acknowledged as unexplained"
         return (
             f"drift: {len(self.new)} new, {len(self.stale)} stale, "
             f"{len(self.acknowledged)} acknowledged differences against {doc} "
@@ -111,6 +122,8 @@ class DriftReport:
                 "title": self.baseline.title,
                 "sha256": self.baseline.sha256,
                 "date": self.baseline.date,
+                "unreviewed": self.baseline.unreviewed,
+                "unexplained": self.baseline.unexplained,
             },
             "new": [d.as_dict() for d in self.new],
             "stale": [dict(a.difference.as_dict(), why=a.why, line=a.line) for a in self.stale],
@@ -148,7 +161,7 @@ def differences(ours: JSON, theirs: JSON) -> list[Named]:
     labels = {k[1]: f.label for k, f in b.items() if f.label}
     labels.update({k[1]: f.label for k, f in a.items() if f.label})  # the spec's spelling wins
     out = []
-    for key in sorted(set(a) | set(b)):
+    for key in sorted(set(a) | set(b), key=_reading_order):
         fa, fb = a.get(key), b.get(key)
         if fa is not None and fb is not None and fa.value == fb.value:
             continue
@@ -168,9 +181,47 @@ def differences(ours: JSON, theirs: JSON) -> list[Named]:
     return out
 
 
+def _reading_order(key: Key) -> tuple[str, int, str]:
+    """Document-wide facts first, then operation by operation, each in the order of KINDS."""
+    kind, op, item = key
+    return (op, KINDS.index(kind) if kind in KINDS else len(KINDS), item)
+
+
 def _match_key(n: Named) -> Key:
     method, _, path = n.operation.partition(" ")
     return (n.kind, route_key(method, path) if n.operation else "", n.item)
+
+
+_FAMILY = {
+    "parameter": "parameter.",
+    "body": "body.",
+    "status": "response.",
+    "component": "component.",
+}
+
+
+def _inside(key: Key, start: Key) -> bool:
+    """Whether the fact ``key`` lies within ``start`` (an operation, a parameter, a status, a
+    field...). An acknowledgement inside a NEW difference is not reported STALE as well: the
+    NEW line (an operation gone, say) already says everything below it changed."""
+    kind, op, item = key
+    s_kind, s_op, s_item = start
+    if key == start or op != s_op:
+        return False
+    if s_kind == "operation":
+        return bool(op)
+    if s_kind == "component":
+        return kind.startswith("component.") and item.split(" ")[0] == s_item
+    if s_kind in ("parameter", "body"):
+        return kind.startswith(_FAMILY[s_kind]) and (s_kind == "body" or item == s_item)
+    if s_kind == "status" or (s_kind == "response.type" and " " not in s_item):
+        return kind.startswith("response.") and item.split(" ")[0] == s_item
+    if s_kind.endswith(".field"):
+        family = s_kind.removesuffix("field")
+        return kind.startswith(family) and (
+            item == s_item or item.startswith((s_item + ".", s_item + "[]"))
+        )
+    return False
 
 
 def classify(found: Iterable[Named], baseline: Baseline, sha256: str) -> DriftReport:
@@ -193,7 +244,12 @@ def classify(found: Iterable[Named], baseline: Baseline, sha256: str) -> DriftRe
             if ack is not None:
                 used.add(key)  # reported once, as NEW with what it was acknowledged as
             new.append(Difference(n, "", ack.difference if ack is not None else None))
-    stale = tuple(a for k, a in acks.items() if k not in used)
+    starts = [_match_key(d.named) for d in new]
+    stale = tuple(
+        a
+        for k, a in acks.items()
+        if k not in used and not any(_inside(k, start) for start in starts)
+    )
     return DriftReport(sha256, baseline, tuple(new), stale, tuple(known), tuple(found))
 
 

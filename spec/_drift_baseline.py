@@ -96,7 +96,13 @@ class Baseline:
 
     @property
     def unreviewed(self) -> int:
+        """Acknowledgements ``--update-baseline`` recorded and nobody has explained yet."""
         return sum(a.why.startswith("unreviewed") for a in self.acknowledged)
+
+    @property
+    def unexplained(self) -> int:
+        """Acknowledgements a reviewer marked plainly: known, but the spec gives no reason."""
+        return sum(a.why.startswith("unexplained") for a in self.acknowledged)
 
 
 def default_path(spec_dir: str | Path | None) -> Path:

@@ -240,9 +240,10 @@ class _Reader:
             response = self.resolve(response)
             if isinstance(response, dict):
                 _media_type, schema = _media(response)
-                if schema is not None:
-                    self.add(("response.type", key, str(status)), self.type_of(schema), here)
-                    self.walk_fields("response", key, f"{status} ", schema, here)
+                if schema is not None:  # no body described: one difference, not one per field
+                    body_key: Key = ("response.type", key, str(status))
+                    self.add(body_key, self.type_of(schema), here)
+                    self.walk_fields("response", key, f"{status} ", schema, body_key)
 
     def parameters(self, op: str, path: str, params: list[Any]) -> None:
         template = [n.lower() for n in _PARAM_RE.findall(path)]

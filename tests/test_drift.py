@@ -45,6 +45,11 @@ class Drift:
         assert main([*argv, "--baseline", str(self.baseline), "--date", "2026-01-02", *extra]) == 0
         return self.capsys.readouterr().out
 
+    def explain(self, why: str) -> None:
+        """Replace the reasons ``--update-baseline`` left unreviewed, as a reviewer does."""
+        text = self.baseline.read_text(encoding="utf-8")
+        self.baseline.write_text(text.replace(UNREVIEWED, why), encoding="utf-8")
+
     def run(self, doc: object, *extra: str) -> tuple[int, JSON]:
         argv = ["drift", "--openapi", self.write(doc), "--baseline", str(self.baseline), "--json"]
         status = main([*argv, *extra])
@@ -430,8 +435,7 @@ def test_update_baseline_keeps_reasons_and_marks_new_ones(drift: Drift) -> None:
     doc = copy.deepcopy(EXPORT)
     _status_added(doc)
     drift.record(doc)
-    text = drift.baseline.read_text(encoding="utf-8")
-    drift.baseline.write_text(text.replace(UNREVIEWED, "the docs list a teapot"), "utf-8")
+    drift.explain("the docs list a teapot")
     _component_added(doc)
     assert "2 acknowledged differences, 1 of them unreviewed" in drift.record(doc)
     whys = {a.difference.kind: a.why for a in load_baseline(drift.baseline).acknowledged}
@@ -530,3 +534,41 @@ def test_the_shipped_baseline_agrees_with_the_spec_on_the_spec_side() -> None:
         key = (n.kind, route_key(method, path) if n.operation else "", n.item)
         fact = ours.get(key)
         assert (fact.value if fact else ABSENT) == n.spec, f"line {ack.line}: {n}"
+
+
+def test_the_shipped_baseline_gives_a_reason_for_every_difference() -> None:
+    """Nothing is left as --update-baseline wrote it; what the spec cannot explain is marked so
+    plainly, and counted in every report."""
+    baseline = load_baseline(default_path(None))
+    assert baseline.unreviewed == 0
+    assert all(len(a.why) > 20 for a in baseline.acknowledged)
+    unexplained = [a for a in baseline.acknowledged if a.why.startswith("unexplained")]
+    assert len(unexplained) == baseline.unexplained
+    assert all("review" in a.why for a in unexplained)
+
+
+def test_unexplained_acknowledgements_are_counted_in_the_summary(drift: Drift) -> None:
+    doc = copy.deepcopy(EXPORT)
+    _status_added(doc)
+    drift.record(doc)
+    drift.explain("unexplained: nobody knows")
+    status, lines = drift.text(doc)
+    assert status == 0
+    assert lines[-1].endswith(
+        "1 acknowledged differences against the reconciled document "
+        f"(baseline of 2026-01-02, sha256 {load_baseline(drift.baseline).sha256[:12]}...)"
+        "; 1 acknowledged as unexplained"
+    )
+
+
+def test_acknowledgements_inside_a_vanished_operation_are_not_stale_as_well(drift: Drift) -> None:
+    """One NEW line says the operation is gone; its acknowledged statuses do not repeat it."""
+    doc = copy.deepcopy(EXPORT)
+    operation = _status_added(doc)[1]
+    drift.record(doc)
+    method, path = operation.split(" ")
+    del doc["paths"][path][method.lower()]
+    status, report = drift.run(doc)
+    assert status == 1
+    assert [(d["kind"], d["operation"]) for d in report["new"]] == [("operation", operation)]
+    assert report["stale"] == []
