@@ -572,3 +572,27 @@ def test_acknowledgements_inside_a_vanished_operation_are_not_stale_as_well(drif
     assert status == 1
     assert [(d["kind"], d["operation"]) for d in report["new"]] == [("operation", operation)]
     assert report["stale"] == []
+
+
+def test_the_readme_baseline_example_is_in_the_shipped_baseline() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Has the published documentation changed?")[1].split("\n## ")[0]
+    example = section.split("```yaml\n")[1].split("```")[0].splitlines()
+    shipped = default_path(None).read_text(encoding="utf-8").splitlines()
+    assert example[2] in shipped  # the why
+    assert shipped[shipped.index(example[2]) + 2] == example[4]  # and the difference under it
+
+
+def test_the_sample_workflow_runs_drift_on_a_schedule_and_fails_on_a_change() -> None:
+    import yaml
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "examples" / "docs-drift.yml"
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert "schedule" in triggers
+    assert "pull_request" not in triggers
+    steps = workflow["jobs"]["drift"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "curl --fail" in runs  # an error page is never compared as if it were the document
+    assert "beatpass-contract drift --openapi openapi.json" in runs
+    assert 'exit "${status:-0}"' in runs  # drift's own exit status decides the job
