@@ -54,51 +54,32 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_DOCUMENT_BYTES = 64 << 20
+"""drift reads the whole document; the published one is a few hundred kB."""
+
+
 def cmd_drift(args: argparse.Namespace) -> int:
     """Exit 0 when the document differs from the spec only as the baseline acknowledges, 1
     when something is NEW or an acknowledgement is STALE, 2 on unreadable input."""
-    import datetime
-
-    from spec._drift import drift, sha256_of, updated_baseline
+    from spec._drift import drift, sha256_of
     from spec._drift_baseline import Baseline, default_path, load_baseline
+    from spec._drift_facts import DocumentTooComplex
 
     path = Path(args.openapi)
-    try:
-        data = path.read_bytes()
-        document = json.loads(data.decode("utf-8"))
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path} is not a JSON OpenAPI document: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
-        raise CliError(f"{path} is not an OpenAPI document (no 'paths')")
+    data, document = _read_openapi(path)
     baseline_path = Path(args.baseline) if args.baseline else default_path(args.spec)
-    api = spec.load(args.spec)
     sha = sha256_of(data)
     if args.update_baseline:
         previous = load_baseline(baseline_path) if baseline_path.exists() else None
-        empty = Baseline("", sha, "1970-01-01", ())
-        report = drift(api, document, previous or empty, sha)
-        info = document.get("info")
-        info = info if isinstance(info, dict) else {}
-        title = args.title or f"{info.get('title', path.name)} {info.get('version', '')}".strip()
-        date = args.date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-        try:
-            datetime.date.fromisoformat(date)
-        except ValueError:
-            raise CliError(f"--date {date!r} is not a date written YYYY-MM-DD") from None
-        text = updated_baseline(report, title, date, previous=previous)
-        try:
-            baseline_path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot write {baseline_path}: {exc.strerror or exc}") from None
-        written = load_baseline(baseline_path)  # what was written must read back
-        print(
-            f"wrote {baseline_path}: {len(written.acknowledged)} acknowledged differences, "
-            f"{written.unreviewed} of them unreviewed (say why the spec differs)"
-        )
-        return 0
-    report = drift(api, document, load_baseline(baseline_path), sha)
+        baseline = previous or Baseline("", sha, "1970-01-01", ())
+    else:
+        baseline = load_baseline(baseline_path)
+    try:
+        report = drift(spec.load(args.spec), document, baseline, sha)
+    except DocumentTooComplex as exc:
+        raise CliError(f"{path}: {exc}") from None
+    if args.update_baseline:
+        return _update_baseline(args, report, document, baseline_path, previous)
     if args.json:
         _write_json(report.as_dict(acknowledged=args.acknowledged), "-")
     else:
@@ -106,6 +87,53 @@ def cmd_drift(args: argparse.Namespace) -> int:
             print(line)
     print(report.summary(), file=sys.stderr if args.json else sys.stdout)
     return report.status
+
+
+def _read_openapi(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """The document's bytes (their sha256 names it in the baseline) and its JSON."""
+    try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            limit = MAX_DOCUMENT_BYTES >> 20
+            raise CliError(f"{path} is larger than {limit} MiB: not an API description")
+        data = path.read_bytes()
+        document = json.loads(data.decode("utf-8"))
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise CliError(f"{path} is not a JSON OpenAPI document: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        raise CliError(f"{path} is not an OpenAPI document (no 'paths')")
+    return data, document
+
+
+def _update_baseline(
+    args: argparse.Namespace, report: Any, document: dict[str, Any], out: Path, previous: Any
+) -> int:
+    """Record the document as reconciled; the new file is checked before it replaces the old."""
+    import datetime
+
+    from spec._drift import updated_baseline
+    from spec._drift_baseline import loads_baseline
+
+    date = args.date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    try:
+        datetime.date.fromisoformat(date)
+    except ValueError:
+        raise CliError(f"--date {date!r} is not a date written YYYY-MM-DD") from None
+    info = document.get("info")
+    info = info if isinstance(info, dict) else {}
+    title = args.title or f"{info.get('title', args.openapi)} {info.get('version', '')}".strip()
+    text = updated_baseline(report, title, date, previous=previous)
+    written = loads_baseline(text, str(out))  # what is written must read back
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(
+        f"wrote {out}: {len(written.acknowledged)} acknowledged differences, "
+        f"{written.unreviewed} of them unreviewed (say why the spec differs)"
+    )
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

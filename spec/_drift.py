@@ -10,6 +10,7 @@ docs (or the spec) moved since the last reconciliation, so both make ``drift`` f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -154,10 +155,20 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@functools.lru_cache(maxsize=4)
+def _spec_facts(spec: Spec) -> dict[Key, Fact]:
+    """A loaded spec is immutable (and ``spec.load`` hands out the same object): read its
+    export once per process, not once per comparison."""
+    return facts(spec_document(spec))
+
+
 def differences(ours: JSON, theirs: JSON) -> list[Named]:
     """Every fact on which two OpenAPI documents disagree, each reported once: where a whole
     operation, parameter, status or field is missing on one side, not again for what it holds."""
-    a, b = facts(ours), facts(theirs)
+    return _differences(facts(ours), facts(theirs))
+
+
+def _differences(a: dict[Key, Fact], b: dict[Key, Fact]) -> list[Named]:
     labels = {k[1]: f.label for k, f in b.items() if f.label}
     labels.update({k[1]: f.label for k, f in a.items() if f.label})  # the spec's spelling wins
     out = []
@@ -255,7 +266,7 @@ def classify(found: Iterable[Named], baseline: Baseline, sha256: str) -> DriftRe
 
 def drift(spec: Spec, document: JSON, baseline: Baseline, sha256: str) -> DriftReport:
     """Compare ``spec`` with the OpenAPI ``document`` (whose bytes hash to ``sha256``)."""
-    return classify(differences(spec_document(spec), document), baseline, sha256)
+    return classify(_differences(_spec_facts(spec), facts(document)), baseline, sha256)
 
 
 def updated_baseline(

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ._errors import ContractError
+
 JSON = dict[str, Any]
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _PARAM_RE = re.compile(r"\{([^}/]*)\}")
@@ -40,9 +42,16 @@ _LIMITS = (
 _COMPONENT = "#/components/schemas/"
 _MAX_DEPTH = 4
 PRESENT = "present"
+WORK_LIMIT = 200_000
+"""Schema nodes one document may make the reader visit: ``$ref`` chains can make a small file
+describe an exponentially large tree, and drift must answer, not hang."""
 
 Key = tuple[str, str, str]
 """``(kind, operation, item)``; ``operation`` is ``""`` for document-wide facts."""
+
+
+class DocumentTooComplex(ContractError):
+    """The document asks for more work than :data:`WORK_LIMIT` to read."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,14 @@ class _Reader:
     def __init__(self, doc: JSON) -> None:
         self.doc = doc
         self.facts: dict[Key, Fact] = {}
+        self.work = 0
+
+    def step(self) -> None:
+        self.work += 1
+        if self.work > WORK_LIMIT:
+            raise DocumentTooComplex(
+                f"the document is too complex to compare (more than {WORK_LIMIT:,} schema nodes)"
+            )
 
     def add(self, key: Key, value: str, parent: Key | None, label: str = "") -> None:
         self.facts.setdefault(key, Fact(value, parent, label))
@@ -79,6 +96,7 @@ class _Reader:
                 return node
             target: Any = self.doc
             for part in ref[2:].split("/"):
+                part = part.replace("~1", "/").replace("~0", "~")  # JSON Pointer escapes
                 target = target.get(part) if isinstance(target, dict) else None
             node = target
         return None
@@ -89,6 +107,7 @@ class _Reader:
         return "|".join(sorted(self._alternatives(schema, depth))) or "any"
 
     def _alternatives(self, schema: Any, depth: int) -> set[str]:
+        self.step()
         schema = self.resolve(schema)
         if schema is True or schema is None:
             return {"any"}
@@ -105,7 +124,7 @@ class _Reader:
         elif any(isinstance(schema.get(k), list) for k in ("anyOf", "oneOf")):
             out = set()
             for k in ("anyOf", "oneOf"):
-                for part in schema.get(k) or []:
+                for part in _list(schema.get(k)):
                     out |= self._alternatives(part, depth + 1)
         else:
             out = self._plain(schema, depth)
@@ -120,8 +139,8 @@ class _Reader:
         elif isinstance(declared, list):
             types = {t for t in declared if isinstance(t, str)}
         else:
-            values = [schema["const"]] if "const" in schema else schema.get("enum") or []
-            types = {_json_type(v) for v in values} if isinstance(values, list) else set()
+            values = [schema["const"]] if "const" in schema else _list(schema.get("enum"))
+            types = {_json_type(v) for v in values}
             if not types and "properties" in schema:
                 types = {"object"}
             if not types and "items" in schema:
@@ -134,6 +153,7 @@ class _Reader:
         """The named properties of an inline object schema, through allOf/anyOf/oneOf and
         nullable wrappers. A component reference is not opened: components are compared on
         their own. A property declared ``false`` (or ``not: {}``) is forbidden, not a field."""
+        self.step()
         schema = self.resolve(schema)
         if not isinstance(schema, dict) or "$ref" in schema or depth > _MAX_DEPTH:
             return {}
@@ -144,20 +164,20 @@ class _Reader:
                 if sub is not False and sub != {"not": {}}:
                     out[str(name)] = sub
         for k in ("allOf", "anyOf", "oneOf"):
-            for part in schema.get(k) or []:
+            for part in _list(schema.get(k)):
                 for name, sub in self.fields(part, depth + 1).items():
                     out.setdefault(name, sub)
         return out
 
-    def items_of(self, schema: Any) -> Any:
+    def items_of(self, schema: Any, depth: int = 0) -> Any:
         """The item schema of an inline array (also a nullable one), else None."""
         schema = self.resolve(schema)
-        if not isinstance(schema, dict) or "$ref" in schema:
+        if not isinstance(schema, dict) or "$ref" in schema or depth > _MAX_DEPTH:
             return None
         if "items" in schema:
             return schema["items"]
-        for part in [*(schema.get("anyOf") or []), *(schema.get("oneOf") or [])]:
-            found = self.items_of(part)
+        for part in [*_list(schema.get("anyOf")), *_list(schema.get("oneOf"))]:
+            found = self.items_of(part, depth + 1)
             if found is not None:
                 return found
         return None
@@ -186,30 +206,28 @@ class _Reader:
                 kind, op, f"{prefix}[]" if prefix.strip() else "[]", items, parent, depth + 1
             )
 
-    def required_of(self, schema: Any) -> set[str]:
+    def required_of(self, schema: Any, depth: int = 0) -> set[str]:
         schema = self.resolve(schema)
-        if not isinstance(schema, dict) or "$ref" in schema:
+        if not isinstance(schema, dict) or "$ref" in schema or depth > _MAX_DEPTH:
             return set()
-        out = {r for r in schema.get("required") or [] if isinstance(r, str)}
-        for part in schema.get("allOf") or []:
-            out |= self.required_of(part)
+        out = {r for r in _list(schema.get("required")) if isinstance(r, str)}
+        for part in _list(schema.get("allOf")):
+            out |= self.required_of(part, depth + 1)
         return out
 
     # -- the document -------------------------------------------------------------------
 
     def read(self) -> dict[Key, Fact]:
-        components = self.doc.get("components") or {}
-        schemes = components.get("securitySchemes") if isinstance(components, dict) else None
-        for name, scheme in sorted((schemes or {}).items()):
+        components = _dict(self.doc.get("components"))
+        for name, scheme in sorted(_dict(components.get("securitySchemes")).items()):
             scheme = self.resolve(scheme)
             if isinstance(scheme, dict):
                 self.add(("security-scheme", "", str(name)), _scheme(scheme), None)
-        schemas = components.get("schemas") if isinstance(components, dict) else None
-        for name, schema in sorted((schemas or {}).items()):
+        for name, schema in sorted(_dict(components.get("schemas")).items()):
             key = ("component", "", str(name))
             self.add(key, PRESENT, None)
             self._walk("component", "", f"{name} ", schema, key, 0)
-        for path, item in sorted((self.doc.get("paths") or {}).items()):
+        for path, item in sorted(_dict(self.doc.get("paths")).items()):
             item = self.resolve(item)
             if isinstance(item, dict) and isinstance(path, str):
                 for method in METHODS:
@@ -226,7 +244,7 @@ class _Reader:
         self.add(me, PRESENT, None, f"{method.upper()} {path}")
         security = op.get("security", self.doc.get("security", []))
         self.add(("auth", key, ""), _auth(security), me)
-        self.parameters(key, path, [*(item.get("parameters") or []), *(op.get("parameters") or [])])
+        self.parameters(key, path, [*_list(item.get("parameters")), *_list(op.get("parameters"))])
         body = self.resolve(op.get("requestBody"))
         if isinstance(body, dict):
             media, schema = _media(body)
@@ -234,7 +252,7 @@ class _Reader:
             value = f"{media or 'no content'}, {'required' if body.get('required') else 'optional'}"
             self.add(here, value, me)
             self.walk_fields("body", key, "", schema, here)
-        for status, response in sorted((op.get("responses") or {}).items(), key=str):
+        for status, response in sorted(_dict(op.get("responses")).items(), key=str):
             here = ("status", key, str(status))
             self.add(here, PRESENT, me)
             response = self.resolve(response)
@@ -324,6 +342,15 @@ def _scheme(scheme: JSON) -> str:
         if k in scheme:
             parts.append(f"{k}={scheme[k]}")
     return " ".join(parts)
+
+
+def _list(value: Any) -> list[Any]:
+    """A defective document's list that is not a list reads as empty, never as a crash."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _json_type(value: Any) -> str:

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import spec
 from contract_tests._cli import main
-from spec._drift import spec_document
-from spec._drift_baseline import ABSENT, UNREVIEWED, default_path, load_baseline
+from spec._drift import classify, differences, spec_document
+from spec._drift_baseline import ABSENT, UNREVIEWED, Baseline, default_path, load_baseline
 from spec._drift_facts import facts
 
 API = spec.load()
@@ -62,10 +64,17 @@ class Drift:
         return status, self.capsys.readouterr().out.splitlines()
 
 
+_RECORDED: list[str] = []  # the baseline of the unchanged export, recorded once per session
+
+
 @pytest.fixture
 def drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Drift:
+    """A baseline that records our own export as the reconciled document."""
     d = Drift(tmp_path, capsys)
-    d.record(EXPORT)
+    if not _RECORDED:
+        d.record(EXPORT)
+        _RECORDED.append(d.baseline.read_text(encoding="utf-8"))
+    d.baseline.write_text(_RECORDED[0], encoding="utf-8")
     return d
 
 
@@ -596,3 +605,65 @@ def test_the_sample_workflow_runs_drift_on_a_schedule_and_fails_on_a_change() ->
     assert "curl --fail" in runs  # an error page is never compared as if it were the document
     assert "beatpass-contract drift --openapi openapi.json" in runs
     assert 'exit "${status:-0}"' in runs  # drift's own exit status decides the job
+
+
+# Defective documents: the published one has defects (a response object used as a schema, a
+# string typed boolean); others may be worse. drift answers, it never crashes or hangs.
+
+_JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _nodes(doc: Any, trail: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield trail
+    children = doc.items() if isinstance(doc, dict) else ()
+    for key, child in children:
+        yield from _nodes(child, (*trail, key))
+
+
+_SMALL: JSON = {**EXPORT, "paths": dict(list(EXPORT["paths"].items())[:15])}
+_TRAILS = [t for t in _nodes(_SMALL) if len(t) > 1 and t[0] in ("paths", "components")]
+# (list positions are kept out of the trails: a mapping's key is always there to replace)
+
+
+def _replace(doc: Any, trail: tuple[Any, ...], junk: Any) -> None:
+    """Put ``junk`` where ``trail`` leads, if an earlier replacement left the way there."""
+    *way, last = trail
+    for key in way:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    if isinstance(doc, dict):
+        doc[last] = junk
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(picks=st.lists(st.tuples(st.sampled_from(_TRAILS), _JUNK), min_size=1, max_size=4))
+def test_a_document_broken_anywhere_is_compared_without_a_crash(
+    picks: list[tuple[tuple[Any, ...], Any]],
+) -> None:
+    doc = copy.deepcopy(_SMALL)
+    for trail, junk in picks:
+        _replace(doc, trail, junk)
+    found = differences(_SMALL, doc)  # raises nothing
+    assert all(n.spec != n.document for n in found)
+    assert classify(found, Baseline("", "0" * 64, "2026-01-01", ()), "0" * 64).status in (0, 1)
+
+
+def test_a_document_that_explodes_through_refs_is_refused_in_one_line(
+    drift: Drift, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ten-way anyOf through twenty local $refs: 10^20 paths in a 2 kB file."""
+    levels: JSON = {"L0": {"type": "string"}}
+    for k in range(1, 21):
+        levels[f"L{k}"] = {"anyOf": [{"$ref": f"#/x/L{k - 1}"}] * 10}
+    media = {"application/json": {"schema": {"$ref": "#/x/L20"}}}
+    get = {"responses": {"200": {"description": "ok", "content": media}}}
+    doc = {"openapi": "3.0.0", "paths": {"/a": {"get": get}}, "x": levels}
+    argv = ["drift", "--openapi", drift.write(doc), "--baseline", str(drift.baseline)]
+    assert main(argv) == 2
+    (err,) = capsys.readouterr().err.strip().splitlines()
+    assert err.endswith("the document is too complex to compare (more than 200,000 schema nodes)")
