@@ -667,3 +667,43 @@ def test_a_document_that_explodes_through_refs_is_refused_in_one_line(
     assert main(argv) == 2
     (err,) = capsys.readouterr().err.strip().splitlines()
     assert err.endswith("the document is too complex to compare (more than 200,000 schema nodes)")
+
+
+def test_update_baseline_does_not_carry_a_reason_over_to_a_changed_value(drift: Drift) -> None:
+    doc = copy.deepcopy(EXPORT)
+    _component_field_retyped(doc)
+    drift.record(doc)
+    drift.explain("the docs type it [string]")
+    schema = _component(doc)[1]
+    schema["properties"][next(iter(schema["properties"]))] = {"type": "boolean"}
+    assert "1 acknowledged differences, 1 of them unreviewed" in drift.record(doc)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--update-baseline", "--date", "21/02/2026"), "--date '21/02/2026' is not a date"),
+        (("--baseline", "/nonexistent-dir/b.yaml", "--update-baseline"), "cannot write"),
+    ],
+)
+def test_update_baseline_refuses_bad_arguments_in_one_line(
+    drift: Drift, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], message: str
+) -> None:
+    before = drift.baseline.read_text(encoding="utf-8")
+    argv = ["drift", "--openapi", drift.write(EXPORT), "--baseline", str(drift.baseline)]
+    assert main([*argv, *extra]) == 2
+    (err,) = capsys.readouterr().err.strip().splitlines()
+    assert message in err
+    assert drift.baseline.read_text(encoding="utf-8") == before  # nothing half-written
+
+
+def test_an_oversized_document_is_refused_before_it_is_read(
+    drift: Drift, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contract_tests import _cli
+
+    monkeypatch.setattr(_cli, "MAX_DOCUMENT_BYTES", 1 << 20)
+    path = drift.write({"paths": {}, "padding": "x" * (2 << 20)})
+    assert main(["drift", "--openapi", path, "--baseline", str(drift.baseline)]) == 2
+    (err,) = capsys.readouterr().err.strip().splitlines()
+    assert err.endswith("is larger than 1 MiB: not an API description")
