@@ -54,32 +54,86 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_DOCUMENT_BYTES = 64 << 20
+"""drift reads the whole document; the published one is a few hundred kB."""
+
+
 def cmd_drift(args: argparse.Namespace) -> int:
-    from spec._drift import drift
+    """Exit 0 when the document differs from the spec only as the baseline acknowledges, 1
+    when something is NEW or an acknowledgement is STALE, 2 on unreadable input."""
+    from spec._drift import drift, sha256_of
+    from spec._drift_baseline import Baseline, default_path, load_baseline
+    from spec._drift_facts import DocumentTooComplex
 
     path = Path(args.openapi)
+    data, document = _read_openapi(path)
+    baseline_path = Path(args.baseline) if args.baseline else default_path(args.spec)
+    sha = sha256_of(data)
+    if args.update_baseline:
+        previous = load_baseline(baseline_path) if baseline_path.exists() else None
+        baseline = previous or Baseline("", sha, "1970-01-01", ())
+    else:
+        baseline = load_baseline(baseline_path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        report = drift(spec.load(args.spec), document, baseline, sha)
+    except DocumentTooComplex as exc:
+        raise CliError(f"{path}: {exc}") from None
+    if args.update_baseline:
+        return _update_baseline(args, report, document, baseline_path, previous)
+    if args.json:
+        _write_json(report.as_dict(acknowledged=args.acknowledged), "-")
+    else:
+        for line in report.lines(acknowledged=args.acknowledged):
+            print(line)
+    print(report.summary(), file=sys.stderr if args.json else sys.stdout)
+    return report.status
+
+
+def _read_openapi(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """The document's bytes (their sha256 names it in the baseline) and its JSON."""
+    try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            limit = MAX_DOCUMENT_BYTES >> 20
+            raise CliError(f"{path} is larger than {limit} MiB: not an API description")
+        data = path.read_bytes()
+        document = json.loads(data.decode("utf-8"))
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise CliError(f"{path} is not a JSON OpenAPI document: {exc}") from None
-    if not isinstance(document, dict) or "paths" not in document:
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise CliError(f"{path} is not an OpenAPI document (no 'paths')")
-    diffs = drift(spec.load(args.spec), document)
-    if args.json:
-        _write_json([d.as_dict() for d in diffs], "-")
-    else:
-        for d in diffs:
-            print(d)
-    missing = sum(d.kind == "missing_operation" for d in diffs)
-    unexplained = sum(not d.explanation for d in diffs)
+    return data, document
+
+
+def _update_baseline(
+    args: argparse.Namespace, report: Any, document: dict[str, Any], out: Path, previous: Any
+) -> int:
+    """Record the document as reconciled; the new file is checked before it replaces the old."""
+    import datetime
+
+    from spec._drift import updated_baseline
+    from spec._drift_baseline import loads_baseline
+
+    date = args.date or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    try:
+        datetime.date.fromisoformat(date)
+    except ValueError:
+        raise CliError(f"--date {date!r} is not a date written YYYY-MM-DD") from None
+    info = document.get("info")
+    info = info if isinstance(info, dict) else {}
+    title = args.title or f"{info.get('title', args.openapi)} {info.get('version', '')}".strip()
+    text = updated_baseline(report, title, date, previous=previous)
+    written = loads_baseline(text, str(out))  # what is written must read back
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(
-        f"{len(diffs)} differences; {missing} upstream operations missing from the spec; "
-        f"{unexplained} without an explanation in the spec",
-        file=sys.stderr if args.json else sys.stdout,
+        f"wrote {out}: {len(written.acknowledged)} acknowledged differences, "
+        f"{written.unreviewed} of them unreviewed (say why the spec differs)"
     )
-    return 1 if diffs else 0
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -202,10 +256,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser(
-        "drift", help="compare the spec with an OpenAPI document (exit 1 if they differ)"
+        "drift",
+        help="has the published OpenAPI document changed since the spec was reconciled? "
+        "(exit 1 when a difference is new)",
     )
-    p.add_argument("--openapi", required=True, metavar="FILE")
-    p.add_argument("--json", action="store_true", help="print the differences as JSON")
+    p.add_argument("--openapi", required=True, metavar="FILE", help="the OpenAPI document (JSON)")
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="acknowledged differences (default: drift_baseline.yaml beside the spec)",
+    )
+    p.add_argument("--json", action="store_true", help="the same report as JSON on stdout")
+    p.add_argument(
+        "--acknowledged", action="store_true", help="also list the acknowledged differences"
+    )
+    p.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="record this document as reconciled: keep known reasons, mark new ones unreviewed",
+    )
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="with --update-baseline: document date")
+    p.add_argument("--title", help="with --update-baseline: how to name the document")
     p.set_defaults(func=cmd_drift)
 
     p = sub.add_parser("serve", help="serve the mock over HTTP on loopback (a local sandbox)")

@@ -1,215 +1,299 @@
-"""Compare the spec with an OpenAPI document (3.0 or 3.1): what differs, and whether the spec
-explains the difference.
+"""Drift: has the published API documentation changed since the spec was reconciled with it?
 
-Operations match on method plus path with parameter names ignored (``/tracks/{id}`` equals
-``/tracks/{track}``), the way the docs catalogue merges them. The upstream document may be
-defective (the published BeatPass one is); unreadable parts are skipped, never fatal.
+The spec (through its own OpenAPI export) and the published document are reduced to facts by
+one reader (``_drift_facts``) and compared fact by fact. Each difference is then looked up in the
+baseline (``_drift_baseline``): the document the spec was reconciled with, and every difference
+the maintainers acknowledged, with why the spec differs. A difference the baseline does not name
+exactly is NEW; an acknowledgement whose difference no longer exists is STALE. Both mean the
+docs (or the spec) moved since the last reconciliation, so both make ``drift`` fail.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass
+import functools
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from ._model import Operation, Spec, Tier
+from ._drift_baseline import (
+    ABSENT,
+    KINDS,
+    UNREVIEWED,
+    Acknowledgement,
+    Baseline,
+    Named,
+    dump_baseline,
+)
+from ._drift_facts import PRESENT, Fact, Key, facts, route_key
+from ._model import Spec
 
 JSON = dict[str, Any]
-METHODS = ("get", "post", "put", "patch", "delete", "head")
-_PARAM_RE = re.compile(r"\{[^}/]*\}")
 
 
 @dataclass(frozen=True)
 class Difference:
-    """One way the spec and the other document disagree."""
+    """One fact on which the spec and the document disagree."""
 
-    operation: str  # "GET /tracks/{id}"
-    kind: str  # missing_operation | extra_operation | status | parameter | field
-    detail: str
-    explanation: str = ""  # the spec's own reason, when it gives one
+    named: Named
+    why: str = ""
+    """The acknowledgement's reason; empty for a NEW difference."""
+    was: Named | None = None
+    """For a NEW difference whose (kind, operation, item) was acknowledged with other values."""
 
-    def __str__(self) -> str:
-        why = f"  [{self.explanation}]" if self.explanation else "  [unexplained]"
-        return f"{self.kind:<18} {self.operation}: {self.detail}{why}"
+    @property
+    def detail(self) -> str:
+        n = self.named
+        if n.document == ABSENT:
+            side = "only in the spec" + ("" if n.spec == PRESENT else f" ({n.spec})")
+        elif n.spec == ABSENT:
+            side = "only in the document" + ("" if n.document == PRESENT else f" ({n.document})")
+        else:
+            side = f"spec {n.spec}; document {n.document}"
+        if self.was is not None:
+            side += f" (acknowledged as spec {self.was.spec}; document {self.was.document})"
+        return side
+
+    def line(self, tag: str) -> str:
+        n = self.named
+        where = " ".join(p for p in (n.operation, n.item) if p)
+        reason = f"  [{self.why}]" if self.why else ""
+        return f"{tag:<6} {n.kind:<18} {where}: {self.detail}{reason}"
 
     def as_dict(self) -> JSON:
-        return asdict(self)
-
-
-def route_key(method: str, path: str) -> tuple[str, str]:
-    path = "/" + path.strip("/")
-    if path.startswith("/api/v1/"):
-        path = path[len("/api/v1") :]
-    return method.upper(), _PARAM_RE.sub("{}", path)
-
-
-class _Upstream:
-    def __init__(self, doc: JSON) -> None:
-        self.doc = doc
-
-    def resolve(self, node: Any, depth: int = 0) -> Any:
-        while isinstance(node, dict) and "$ref" in node and depth < 20:
-            ref = node["$ref"]
-            if not isinstance(ref, str) or not ref.startswith("#/"):
-                return {}
-            target: Any = self.doc
-            for part in ref[2:].split("/"):
-                target = target.get(part, {}) if isinstance(target, dict) else {}
-            node, depth = target, depth + 1
-        return node if isinstance(node, dict) else {}
-
-    def fields(self, schema: Any) -> set[str]:
-        """Top-level property names of a schema, through $ref, allOf and anyOf/oneOf branches
-        (a property declared ``false`` is forbidden, not a field)."""
-        schema = self.resolve(schema)
-        names = {k for k, v in (schema.get("properties") or {}).items() if v is not False}
-        for key in ("allOf", "anyOf", "oneOf"):
-            for part in schema.get(key, []) or []:
-                names |= self.fields(part)
-        return names
-
-    def operations(self) -> dict[tuple[str, str], tuple[str, JSON]]:
-        out = {}
-        for path, item in (self.doc.get("paths") or {}).items():
-            if not isinstance(item, dict):
-                continue
-            shared = item.get("parameters", [])
-            for method in METHODS:
-                op = item.get(method)
-                if isinstance(op, dict):
-                    op = dict(op, parameters=[*shared, *(op.get("parameters") or [])])
-                    out[route_key(method, path)] = (f"{method.upper()} {path}", op)
+        out: JSON = dict(self.named.as_dict(), detail=self.detail)
+        if self.why:
+            out["why"] = self.why
+        if self.was is not None:
+            out["acknowledged_as"] = self.was.as_dict()
         return out
 
-    def params(self, op: JSON, where: str) -> list[str]:
-        names = []
-        for p in op.get("parameters") or []:
-            p = self.resolve(p)
-            if p.get("in") == where and isinstance(p.get("name"), str):
-                names.append(p["name"])
-        return names
 
-    def success_fields(self, op: JSON) -> tuple[int, set[str]] | None:
-        for status, resp in sorted((op.get("responses") or {}).items()):
-            if str(status).startswith("2"):
-                resp = self.resolve(resp)
-                media = (resp.get("content") or {}).get("application/json")
-                if isinstance(media, dict) and "schema" in media:
-                    return int(status), self.fields(media["schema"])
-        return None
+@dataclass(frozen=True)
+class DriftReport:
+    """What ``drift`` found: NEW differences, STALE acknowledgements, acknowledged ones."""
+
+    sha256: str
+    baseline: Baseline
+    new: tuple[Difference, ...]
+    stale: tuple[Acknowledgement, ...]
+    acknowledged: tuple[Difference, ...]
+    differences: tuple[Named, ...] = field(repr=False, default=())
+
+    @property
+    def same_document(self) -> bool:
+        return self.sha256 == self.baseline.sha256
+
+    @property
+    def status(self) -> int:
+        """0: only acknowledged differences; 1: something NEW or STALE."""
+        return 1 if self.new or self.stale else 0
+
+    def summary(self) -> str:
+        doc = (
+            "the reconciled document"
+            if self.same_document
+            else f"a document other than the reconciled one (sha256 {self.sha256[:12]}...)"
+        )
+        tail = ""
+        if self.baseline.unreviewed:
+            tail += f"; {self.baseline.unreviewed} acknowledgements still unreviewed"
+        if self.baseline.unexplained:
+            tail += f"; {self.baseline.unexplained} acknowledged as unexplained"
+        return (
+            f"drift: {len(self.new)} new, {len(self.stale)} stale, "
+            f"{len(self.acknowledged)} acknowledged differences against {doc} "
+            f"(baseline of {self.baseline.date}, sha256 {self.baseline.sha256[:12]}...){tail}"
+        )
+
+    def lines(self, *, acknowledged: bool = False) -> list[str]:
+        out = [d.line("NEW") for d in self.new]
+        out += [_stale_line(a) for a in self.stale]
+        if acknowledged:
+            out += [d.line("ack") for d in self.acknowledged]
+        return out
+
+    def as_dict(self, *, acknowledged: bool = False) -> JSON:
+        out: JSON = {
+            "status": self.status,
+            "summary": self.summary(),
+            "document": {"sha256": self.sha256, "same_as_baseline": self.same_document},
+            "baseline": {
+                "file": self.baseline.file,
+                "title": self.baseline.title,
+                "sha256": self.baseline.sha256,
+                "date": self.baseline.date,
+                "unreviewed": self.baseline.unreviewed,
+                "unexplained": self.baseline.unexplained,
+            },
+            "new": [d.as_dict() for d in self.new],
+            "stale": [dict(a.difference.as_dict(), why=a.why, line=a.line) for a in self.stale],
+            "acknowledged_count": len(self.acknowledged),
+        }
+        if acknowledged:
+            out["acknowledged"] = [d.as_dict() for d in self.acknowledged]
+        return out
 
 
-def _status_explanation(op: Operation, status: int) -> str:
-    r = op.responses[status]
-    if r.shared:
-        return f"shared by every operation (policies.yaml global_responses): {r.description}"
-    if r.source == "inferred":
-        return f"inferred: {r.note or r.description}"
-    return f"documented: {r.note or r.description}" if (r.note or r.description) else "documented"
+def _stale_line(a: Acknowledgement) -> str:
+    n = a.difference
+    where = " ".join(p for p in (n.operation, n.item) if p)
+    return (
+        f"STALE  {n.kind:<18} {where}: acknowledged (spec {n.spec}; document {n.document}) "
+        f"but no longer differs (baseline line {a.line})"
+    )
 
 
-def drift(spec: Spec, document: JSON) -> list[Difference]:
-    """Every difference between ``spec`` and the OpenAPI ``document``."""
-    up = _Upstream(document)
-    theirs = up.operations()
-    ours = {route_key(op.method, op.path): op for op in spec.operations.values()}
-    compiled = spec.schemas
-    diffs: list[Difference] = []
-    for key, (label, _op) in sorted(theirs.items()):
-        if key not in ours:
-            diffs.append(Difference(label, "missing_operation", "in the document, not in the spec"))
-    for key, op in ours.items():
-        label = f"{op.method} {op.path} ({op.id})"
-        if key not in theirs:
-            why = (
-                f"documented on the {op.section} page"
-                if op.source == "documented"
-                else f"inferred: {op.note}"
-            )
-            diffs.append(
-                Difference(label, "extra_operation", "in the spec, not in the document", why)
-            )
+def spec_document(spec: Spec) -> JSON:
+    """The spec as the OpenAPI document drift compares (its own export)."""
+    from ._openapi import to_openapi
+
+    return to_openapi(spec)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _spec_facts(spec: Spec) -> dict[Key, Fact]:
+    """A loaded spec is immutable (and ``spec.load`` hands out the same object): read its
+    export once per process, not once per comparison."""
+    return facts(spec_document(spec))
+
+
+def differences(ours: JSON, theirs: JSON) -> list[Named]:
+    """Every fact on which two OpenAPI documents disagree, each reported once: where a whole
+    operation, parameter, status or field is missing on one side, not again for what it holds."""
+    return _differences(facts(ours), facts(theirs))
+
+
+def _differences(a: dict[Key, Fact], b: dict[Key, Fact]) -> list[Named]:
+    labels = {k[1]: f.label for k, f in b.items() if f.label}
+    labels.update({k[1]: f.label for k, f in a.items() if f.label})  # the spec's spelling wins
+    out = []
+    for key in sorted(set(a) | set(b), key=_reading_order):
+        fa, fb = a.get(key), b.get(key)
+        if fa is not None and fb is not None and fa.value == fb.value:
             continue
-        _, their = theirs[key]
-        their_statuses = {int(s) for s in (their.get("responses") or {}) if str(s).isdigit()}
-        for status in sorted(set(op.responses) - their_statuses):
-            diffs.append(
-                Difference(
-                    label, "status", f"{status} only in the spec", _status_explanation(op, status)
-                )
-            )
-        for status in sorted(their_statuses - set(op.responses)):
-            diffs.append(Difference(label, "status", f"{status} only in the document", op.note))
-        ours_q = {p.name for p in op.query_params}
-        their_q = set(up.params(their, "query"))
-        for name in sorted(ours_q - their_q):
-            p = next(p for p in op.query_params if p.name == name)
-            why = f"{p.source}: {p.note or p.description}".rstrip(": ")
-            diffs.append(Difference(label, "parameter", f"query {name!r} only in the spec", why))
-        for name in sorted(their_q - ours_q):
-            diffs.append(
-                Difference(label, "parameter", f"query {name!r} only in the document", op.note)
-            )
-        their_path = up.params(their, "path")
-        if len(their_path) != len(op.path_params):
-            diffs.append(
-                Difference(
-                    label,
-                    "parameter",
-                    f"path parameters {their_path} vs {[p.name for p in op.path_params]}",
-                    op.note,
-                )
-            )
-        found = up.success_fields(their)
-        if found is not None and found[0] in op.responses:
-            status, their_fields = found
-            tier: Tier = "token" if "token" in op.tiers else "public"
-            schema = compiled.response(op.id, status, tier) or {}
-            our_fields = _Upstream(schema).fields(schema)
-            for name in sorted(their_fields - our_fields):
-                diffs.append(
-                    Difference(
-                        label,
-                        "field",
-                        f"response {status} field {name!r} only in the document",
-                        op.note,
-                    )
-                )
-            for name in sorted(our_fields - their_fields):
-                src = op.responses[status].source
-                diffs.append(
-                    Difference(
-                        label,
-                        "field",
-                        f"response {status} field {name!r} only in the spec",
-                        f"{src}: {op.responses[status].note or op.note}".rstrip(": "),
-                    )
-                )
-    diffs.extend(_resource_diffs(spec, up))
-    return diffs
-
-
-def _resource_diffs(spec: Spec, up: _Upstream) -> list[Difference]:
-    diffs = []
-    components = (up.doc.get("components") or {}).get("schemas") or {}
-    for name, schema in sorted(components.items()):
-        res = spec.resources.get(name)
-        if res is None:
+        parent = (fa or fb or Fact("", None)).parent
+        if parent is not None and not (parent in a and parent in b):
             continue
-        theirs = up.fields(schema)
-        for field in sorted(theirs - set(res.fields)):
-            why = "never exposed (hidden)" if field in res.hidden else res.note
-            diffs.append(
-                Difference(f"resource {name}", "field", f"{field!r} only in the document", why)
+        kind, op, item = key
+        out.append(
+            Named(
+                kind,
+                labels.get(op, op),
+                item,
+                fa.value if fa else ABSENT,
+                fb.value if fb else ABSENT,
             )
-        for field in sorted(set(res.fields) - theirs):
-            f = res.fields[field]
-            why = (
-                f"{f.source}: {f.description}".rstrip(": ")
-                if f.source == "inferred" or f.description
-                else f.source
-            )
-            diffs.append(
-                Difference(f"resource {name}", "field", f"{field!r} only in the spec", why)
-            )
-    return diffs
+        )
+    return out
+
+
+def _reading_order(key: Key) -> tuple[str, int, str]:
+    """Document-wide facts first, then operation by operation, each in the order of KINDS."""
+    kind, op, item = key
+    return (op, KINDS.index(kind) if kind in KINDS else len(KINDS), item)
+
+
+def _match_key(n: Named) -> Key:
+    method, _, path = n.operation.partition(" ")
+    return (n.kind, route_key(method, path) if n.operation else "", n.item)
+
+
+_FAMILY = {
+    "parameter": "parameter.",
+    "body": "body.",
+    "status": "response.",
+    "component": "component.",
+}
+
+
+def _inside(key: Key, start: Key) -> bool:
+    """Whether the fact ``key`` lies within ``start`` (an operation, a parameter, a status, a
+    field...). An acknowledgement inside a NEW difference is not reported STALE as well: the
+    NEW line (an operation gone, say) already says everything below it changed."""
+    kind, op, item = key
+    s_kind, s_op, s_item = start
+    if key == start or op != s_op:
+        return False
+    if s_kind == "operation":
+        return bool(op)
+    if s_kind == "component":
+        return kind.startswith("component.") and item.split(" ")[0] == s_item
+    if s_kind in ("parameter", "body"):
+        return kind.startswith(_FAMILY[s_kind]) and (s_kind == "body" or item == s_item)
+    if s_kind == "status" or (s_kind == "response.type" and " " not in s_item):
+        return kind.startswith("response.") and item.split(" ")[0] == s_item
+    if s_kind.endswith(".field"):
+        family = s_kind.removesuffix("field")
+        return kind.startswith(family) and (
+            item == s_item or item.startswith((s_item + ".", s_item + "[]"))
+        )
+    return False
+
+
+def classify(found: Iterable[Named], baseline: Baseline, sha256: str) -> DriftReport:
+    """Sort the differences found into NEW and acknowledged, and find the STALE
+    acknowledgements (named in the baseline, no longer a difference)."""
+    found = list(found)
+    acks = {_match_key(a.difference): a for a in baseline.acknowledged}
+    new, known = [], []
+    used: set[Key] = set()
+    for n in found:
+        key = _match_key(n)
+        ack = acks.get(key)
+        if ack is not None and (ack.difference.spec, ack.difference.document) == (
+            n.spec,
+            n.document,
+        ):
+            used.add(key)
+            known.append(Difference(n, ack.why))
+        else:
+            if ack is not None:
+                used.add(key)  # reported once, as NEW with what it was acknowledged as
+            new.append(Difference(n, "", ack.difference if ack is not None else None))
+    starts = [_match_key(d.named) for d in new]
+    stale = tuple(
+        a
+        for k, a in acks.items()
+        if k not in used and not any(_inside(k, start) for start in starts)
+    )
+    return DriftReport(sha256, baseline, tuple(new), stale, tuple(known), tuple(found))
+
+
+def drift(spec: Spec, document: JSON, baseline: Baseline, sha256: str) -> DriftReport:
+    """Compare ``spec`` with the OpenAPI ``document`` (whose bytes hash to ``sha256``)."""
+    return classify(_differences(_spec_facts(spec), facts(document)), baseline, sha256)
+
+
+def updated_baseline(
+    report: DriftReport, title: str, date: str, *, previous: Baseline | None
+) -> str:
+    """The baseline that acknowledges exactly the differences of ``report``: reasons already
+    given are kept, a new difference gets the plain ``unreviewed`` mark for a person to
+    replace."""
+    groups: dict[str, list[Named]] = {}
+    reasons = {}
+    if previous is not None:
+        reasons = {_match_key(a.difference): a for a in previous.acknowledged}
+    for n in report.differences:
+        ack = reasons.get(_match_key(n))
+        same = ack is not None and (ack.difference.spec, ack.difference.document) == (
+            n.spec,
+            n.document,
+        )
+        why = ack.why if same and ack is not None else UNREVIEWED
+        groups.setdefault(why, []).append(n)
+    order = [a.why for a in previous.acknowledged] if previous is not None else []
+    ranked = sorted(groups.items(), key=lambda g: (g[0] == UNREVIEWED, _first(order, g[0])))
+    return dump_baseline(title, report.sha256, date, ranked)
+
+
+def _first(order: list[str], why: str) -> int:
+    try:
+        return order.index(why)
+    except ValueError:
+        return len(order)

@@ -1,4 +1,4 @@
-"""The command line as a user meets it: schemas, openapi and drift."""
+"""The command line as a user meets it: schemas, openapi, serve and verify (drift: test_drift)."""
 
 from __future__ import annotations
 
@@ -68,108 +68,6 @@ def test_openapi_export_is_valid_openapi_31(tmp_path: Path) -> None:
 def test_openapi_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["openapi", "--out", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["info"]["title"] == "BeatPass API"
-
-
-def _upstream(paths: dict[str, object]) -> dict[str, object]:
-    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": paths}
-
-
-def _write(tmp_path: Path, doc: object) -> str:
-    path = tmp_path / "up.json"
-    path.write_text(json.dumps(doc))
-    return str(path)
-
-
-def test_drift_lists_an_operation_missing_from_the_spec(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    doc = _upstream(
-        {"/tracks/{track}/secret": {"get": {"responses": {"200": {"description": "ok"}}}}}
-    )
-    assert main(["drift", "--openapi", _write(tmp_path, doc)]) == 1
-    out = capsys.readouterr().out
-    line = "missing_operation  GET /tracks/{track}/secret: in the document, not in the spec"
-    assert f"{line}  [unexplained]" in out
-    assert "1 upstream operations missing from the spec" in out
-
-
-def test_drift_names_status_parameter_and_field_differences(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    doc = _upstream(
-        {
-            "/tracks/{track}": {
-                "get": {
-                    "parameters": [
-                        {
-                            "name": "track",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        },
-                        {"name": "flavour", "in": "query", "schema": {"type": "string"}},
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {"status": {}, "track": {}, "mystery": {}},
-                                    }
-                                }
-                            },
-                        },
-                        "418": {"description": "teapot"},
-                    },
-                }
-            }
-        }
-    )
-    assert main(["drift", "--openapi", _write(tmp_path, doc), "--json"]) == 1
-    diffs = json.loads(capsys.readouterr().out)
-    details = {
-        (d["kind"], d["detail"]) for d in diffs if d["operation"].startswith("GET /tracks/{id} ")
-    }
-    assert ("status", "418 only in the document") in details
-    assert ("parameter", "query 'flavour' only in the document") in details
-    assert ("field", "response 200 field 'mystery' only in the document") in details
-    assert ("status", "404 only in the spec") in details
-    explained = [d for d in diffs if d["detail"] == "429 only in the spec"]
-    assert explained
-    assert all("global_responses" in d["explanation"] for d in explained)
-
-
-def test_drift_against_our_own_export_differs_only_by_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "ours.json"
-    main(["openapi", "--out", str(out)])
-    capsys.readouterr()
-    assert main(["drift", "--openapi", str(out)]) == 0
-    assert "0 differences" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (None, "cannot read"),
-        ("{not json", "is not a JSON OpenAPI document"),
-        ('{"openapi": "3.0.0"}', "no 'paths'"),
-    ],
-)
-def test_drift_bad_input_is_one_clear_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
-) -> None:
-    path = tmp_path / "doc.json"
-    if content is not None:
-        path.write_text(content)
-    assert main(["drift", "--openapi", str(path)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
-    assert message in err[0]
-    assert err[0].startswith("beatpass-contract drift: error:")
 
 
 def test_a_broken_spec_directory_is_reported_with_file_and_line(
