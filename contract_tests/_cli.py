@@ -47,10 +47,10 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 def cmd_openapi(args: argparse.Namespace) -> int:
     from spec._openapi import to_openapi
 
-    document = to_openapi(spec.load(args.spec))
+    document = to_openapi(spec.load(args.spec), args.tier)
     _write_json(document, args.out)
     if args.out != "-":
-        print(f"wrote OpenAPI 3.1 ({len(document['paths'])} paths) to {args.out}")
+        print(f"wrote OpenAPI 3.1, {args.tier} tier ({len(document['paths'])} paths) to {args.out}")
     return 0
 
 
@@ -199,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("openapi", help="write an OpenAPI 3.1 document generated from the spec")
     p.add_argument("--out", required=True, metavar="FILE", help="'-' for stdout")
+    p.add_argument(
+        "--tier",
+        choices=("both", "public", "token"),
+        default="both",
+        help="both: responses are anyOf [token, public] where they differ (default); "
+        "public: as an anonymous caller meets the API; token: as a caller with a token",
+    )
     p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser(
