@@ -210,13 +210,69 @@ def test_verify_live_without_a_token_sends_nothing(
 
 
 def test_verify_is_isolated_from_the_callers_pytest_setup(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """(capfd: the suite runs in a subprocess, writing to the file descriptors.)"""
+    import xml.etree.ElementTree as ET
+
     monkeypatch.setenv("PYTEST_ADDOPTS", "--an-option-nobody-defines")
-    assert main(["verify", "-k", "tracks and show", "--workers", "2"]) == 0
-    out = capsys.readouterr().out
+    monkeypatch.chdir(tmp_path)  # a relative --junitxml is the caller's, not the suite's
+    argv = ["verify", "-k", "tracks and show", "--workers", "2", "--junitxml", "junit.xml"]
+    assert main([*argv, "--durations", "2", "-rA"]) == 0
+    out = capfd.readouterr().out
     assert "verify: 12/247 operations exercised" in out
     assert ", 0 failed" in out
+    assert "slowest 2 durations" in out  # --durations and -r reached pytest
+    assert "PASSED contract_tests/suite/" in out
+    cases = list(ET.parse(tmp_path / "junit.xml").iter("testcase"))
+    assert len(cases) >= 12
+    # Named after the package wherever it is installed, not after the path to site-packages.
+    assert {c.get("classname", "").rsplit(".", 1)[0] for c in cases} == {"contract_tests.suite"}
+
+
+def test_verify_passes_anything_after_a_double_dash_to_pytest(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["verify", "--workers", "0", "-k", "tracks and show", "--", "--collect-only"]) == 0
+    out = capfd.readouterr().out
+    assert "contract_tests/suite/test_operations.py::test_contract[tracks.show]" in out
+    assert " passed" not in out  # collected, not run
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"beatpass-contract {version('beatpass-contract')}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["verify", "--maxfail", "0"],
+            "verify: error: argument --maxfail: 0 is out of range (>= 1)",
+        ),
+        (
+            ["verify", "--workers", "two"],
+            "verify: error: argument --workers: 'two' is not a whole number",
+        ),
+        (
+            ["openapi", "--out", "-", "--tier", "vip"],
+            "openapi: error: argument --tier: invalid choice",
+        ),
+    ],
+)
+def test_bad_arguments_are_one_line_with_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    (err,) = capsys.readouterr().err.splitlines()
+    assert err.startswith(f"beatpass-contract {line}")
 
 
 def _export(view: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
