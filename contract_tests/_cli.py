@@ -50,7 +50,8 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     document = to_openapi(spec.load(args.spec), args.tier)
     _write_json(document, args.out)
     if args.out != "-":
-        print(f"wrote OpenAPI 3.1, {args.tier} tier ({len(document['paths'])} paths) to {args.out}")
+        view = "both tiers" if args.tier == "both" else f"{args.tier} tier"
+        print(f"wrote OpenAPI 3.1 ({view}, {len(document['paths'])} paths) to {args.out}")
     return 0
 
 
