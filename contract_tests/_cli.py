@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import spec
 from spec import ContractError
@@ -47,10 +47,11 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 def cmd_openapi(args: argparse.Namespace) -> int:
     from spec._openapi import to_openapi
 
-    document = to_openapi(spec.load(args.spec))
+    document = to_openapi(spec.load(args.spec), args.tier)
     _write_json(document, args.out)
     if args.out != "-":
-        print(f"wrote OpenAPI 3.1 ({len(document['paths'])} paths) to {args.out}")
+        view = "both tiers" if args.tier == "both" else f"{args.tier} tier"
+        print(f"wrote OpenAPI 3.1 ({view}, {len(document['paths'])} paths) to {args.out}")
     return 0
 
 
@@ -139,10 +140,14 @@ def _update_baseline(
 def cmd_serve(args: argparse.Namespace) -> int:
     from mockserver import BeatPassMock, SystemClock
 
+    from ._listen import check_host, check_port
+
     try:
         from mockserver import serve
     except ImportError as exc:
         raise CliError(str(exc)) from None
+    check_host(args.host, allow_non_loopback=args.allow_non_loopback)
+    check_port(args.host, args.port)
 
     tokens = tuple(args.token) or ("mock-token",)
     api = BeatPassMock(
@@ -162,6 +167,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
     import subprocess
     import tempfile
 
+    try:
+        import pytest  # noqa: F401  (only to know it is there: the suite runs in a subprocess)
+    except ImportError:
+        raise CliError(
+            "verify runs the contract suite with pytest, which is not installed: "
+            "pip install 'beatpass-contract[test]'"
+        ) from None
+    import contract_tests
+
+    # The package's parent as rootdir and working directory: node ids, JUnit classnames and
+    # reported paths read `contract_tests/suite/...` wherever the package is installed.
+    root = str(Path(contract_tests.__file__).resolve().parent.parent)
     with tempfile.TemporaryDirectory(prefix="beatpass-verify-") as tmp:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text(
@@ -178,7 +195,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             "-c",
             str(ini),
             "--rootdir",
-            tmp,
+            root,
             "-p",
             "contract_tests.plugin",
             "-p",
@@ -203,11 +220,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             argv += ["-p", "xdist.plugin", "-n", str(args.workers)]
         if args.k:
             argv += ["-k", args.k]
+        argv += _reporting(args)
         # Only our plugins: whatever else the environment has installed, or puts in
         # PYTEST_ADDOPTS, must not change (or break) the contract run.
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        status = subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=tmp, env=env)
+        status = subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=root, env=env)
         if Path(coverage).exists():
             report = json.loads(Path(coverage).read_text(encoding="utf-8"))
             failures = sum(report["failures"].values())
@@ -219,18 +237,55 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if status == 0 else 1
 
 
+def _reporting(args: argparse.Namespace) -> list[str]:
+    """The pytest reporting options verify passes through (paths made absolute, since the
+    suite runs in a temporary directory)."""
+    out: list[str] = []
+    if args.junitxml:
+        out.append(f"--junitxml={Path(args.junitxml).resolve()}")
+    if args.exitfirst:
+        out.append("--exitfirst")
+    if args.maxfail is not None:
+        out.append(f"--maxfail={args.maxfail}")
+    if args.tb:
+        out.append(f"--tb={args.tb}")
+    if args.durations is not None:
+        out.append(f"--durations={args.durations}")
+    if args.report_chars:
+        out.append(f"-r{args.report_chars}")
+    out += ["-v"] * args.verbose
+    return out + list(args.pytest_args)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("beatpass-contract")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 class CliError(ContractError):
     """A bad argument or an unreadable input file: reported in one line, exit status 2."""
 
 
-def _bounded(kind: type, low: float, high: float | None = None) -> Callable[[str], Any]:
+_KINDS = {"int": "a whole number", "float": "a number"}
+
+
+def _bounded(
+    kind: type, low: float | None = None, high: float | None = None
+) -> Callable[[str], Any]:
     """An argparse type: a number within bounds, or a one-line usage error."""
 
     def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+            what = _KINDS.get(kind.__name__, kind.__name__)
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if low is None:
+            return value
         if value < low or (high is not None and value > high):
             bounds = f"{low:g}..{high:g}" if high is not None else f">= {low:g}"
             raise argparse.ArgumentTypeError(f"{text} is out of range ({bounds})")
@@ -239,12 +294,20 @@ def _bounded(kind: type, low: float, high: float | None = None) -> Callable[[str
     return parse
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (``prog command: error: ...``) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="beatpass-contract",
         description="Contract tests and an offline mock for the BeatPass API.",
     )
     parser.add_argument("--spec", default=None, help="spec directory (default: the packaged spec)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("schemas", help="write every generated JSON Schema and an index")
@@ -253,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("openapi", help="write an OpenAPI 3.1 document generated from the spec")
     p.add_argument("--out", required=True, metavar="FILE", help="'-' for stdout")
+    p.add_argument(
+        "--tier",
+        choices=("both", "public", "token"),
+        default="both",
+        help="both: responses are anyOf [token, public] where they differ (default); "
+        "public: as an anonymous caller meets the API; token: as a caller with a token",
+    )
     p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser(
@@ -282,7 +352,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the mock over HTTP on loopback (a local sandbox)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_bounded(int, 0, 65535), default=8000, help="0 picks a free port")
-    p.add_argument("--seed", type=int, default=0, help="dataset seed (same seed, same data)")
+    p.add_argument(
+        "--allow-non-loopback",
+        action="store_true",
+        help="allow a --host other machines can reach (the sandbox accepts a well-known token)",
+    )
+    p.add_argument(
+        "--seed", type=_bounded(int), default=0, help="dataset seed (same seed, same data)"
+    )
     p.add_argument(
         "--token",
         action="append",
@@ -330,6 +407,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--coverage", metavar="FILE", help="write endpoint and status coverage as JSON")
     p.add_argument("-k", metavar="EXPR", help="only tests matching this pytest -k expression")
+    report = p.add_argument_group("pytest reporting (passed through)")
+    report.add_argument("--junitxml", metavar="FILE", help="write a JUnit XML report")
+    report.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
+    report.add_argument(
+        "--maxfail", type=_bounded(int, 1), metavar="N", help="stop after N failures"
+    )
+    report.add_argument(
+        "--tb", choices=("auto", "long", "short", "line", "native", "no"), help="traceback style"
+    )
+    report.add_argument(
+        "--durations", type=_bounded(int, 0), metavar="N", help="list the N slowest tests (0: all)"
+    )
+    report.add_argument(
+        "-r", dest="report_chars", metavar="CHARS", help="short summary (as pytest -r)"
+    )
+    report.add_argument("-v", "--verbose", action="count", default=0, help="more output")
+    report.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="-- PYTEST_ARGS",
+        help="anything after -- goes to pytest unchanged",
+    )
     p.set_defaults(func=cmd_verify)
     return parser
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 _COMMON: dict[str, Any] = {
@@ -35,22 +36,67 @@ PROFILES: dict[str, dict[str, Any]] = {
     },
 }
 ENV = "BEATPASS_PROFILE"
-_active = [os.environ.get(ENV, "ci") if os.environ.get(ENV) in PROFILES else "ci"]
+_active: list[str | None] = [None]  # None: not chosen yet, read from the environment on use
+
+
+def _known(name: str, given_as: str = "") -> str:
+    if name not in PROFILES:
+        where = f"{given_as}: " if given_as else ""
+        raise ValueError(f"{where}unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return name
+
+
+def resolve(
+    explicit: str | None = None, *, hypothesis: str | None = None, live: bool = False
+) -> str:
+    """The profile a run uses, and a ValueError for an unknown name however it was given.
+
+    ``--beatpass-profile`` wins; then ``--hypothesis-profile`` when it names one of ours (the
+    Hypothesis option users already know); then ``$BEATPASS_PROFILE``; then ``live`` for a live
+    run, else ``ci``. A ``--hypothesis-profile`` of the user's own (not ours) leaves the
+    suite's choice alone: it configures the user's tests.
+    """
+    if explicit is not None:
+        return _known(explicit, f"--beatpass-profile {explicit}")
+    if hypothesis in PROFILES:
+        return hypothesis
+    from_env = os.environ.get(ENV, "").strip()
+    if from_env:
+        return _known(from_env, f"{ENV}={from_env}")
+    return "live" if live else "ci"
 
 
 def activate(name: str) -> None:
-    if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
-    _active[0] = name
+    _active[0] = _known(name)
 
 
 def active() -> str:
-    return _active[0]
+    name = _active[0]
+    if name is None:
+        name = _active[0] = resolve()
+    return name
+
+
+def register_with_hypothesis() -> None:
+    """Register ``dev`` and ``live`` as Hypothesis profiles, so ``--hypothesis-profile dev``
+    selects ours instead of ending in Hypothesis's "not registered" error.
+
+    A profile the user registered under the same name is kept. ``ci`` is Hypothesis's own and
+    is left as it is: Hypothesis loads it by itself on CI servers, for the user's tests too,
+    and re-registering the active profile would change those tests' settings.
+    """
+    for name, values in PROFILES.items():
+        if name == "ci":
+            continue
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:
+            settings.register_profile(name, **values)
 
 
 def suite_settings(**overrides: Any) -> settings:
     """The active profile as a ``@settings`` decorator (overrides win)."""
-    return settings(**{**PROFILES[_active[0]], **overrides})
+    return settings(**{**PROFILES[active()], **overrides})
 
 
 def stateful_settings(**overrides: Any) -> settings:
@@ -58,7 +104,7 @@ def stateful_settings(**overrides: Any) -> settings:
     machine reads its records back, so shrinking a failing run takes Hypothesis's full five
     minutes per machine, while the failure already names the check, the operation, expected and
     observed. ``dev`` shrinks to the shortest sequence."""
-    if _active[0] == "ci":
+    if active() == "ci":
         overrides = {"phases": [Phase.explicit, Phase.reuse, Phase.generate], **overrides}
     return suite_settings(**overrides)
 

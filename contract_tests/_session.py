@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import TracebackType
 
 import httpx
-import pytest
 
 from spec import Operation, Tier
 
@@ -13,6 +12,7 @@ from ._checks import DEFAULT_CHECKS, CheckContext, run_checks
 from ._exchange import Exchange
 from ._live import BudgetExhausted
 from ._requests import Draft
+from ._skips import skip
 from ._strategies import RequestStrategies
 from ._target import Target
 
@@ -42,7 +42,7 @@ class Session:
                 client = self.client(tier)
                 response = client.request(draft.op.method, draft.path, **draft.send_kwargs())
         except BudgetExhausted as exc:  # a live run spent its budget: the rest is not run
-            pytest.skip(str(exc))
+            skip(str(exc))
         return Exchange(
             draft.op, tier, response.request, response, self.target.now(), self.target.secrets
         )

@@ -11,7 +11,6 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from hypothesis import strategies as st
 
 from spec import Operation, Parameter, Spec
@@ -19,6 +18,7 @@ from spec._strategies import StrategyBuilder
 
 from ._requests import _ID_FIELDS, Draft
 from ._requests import query_text as _text
+from ._skips import skip
 from ._target import Target
 
 
@@ -39,7 +39,7 @@ class RequestStrategies:
             held = self._held(p.resource, p.name) if p.resource else None
             if held is None and p.resource and self.target.live:
                 hint = f"TEST_{p.resource.upper()}_ID"
-                pytest.skip(
+                skip(
                     f"live run: no {p.resource} id to use (set {hint} or check the list endpoint)"
                 )
             if held is not None:

@@ -12,6 +12,7 @@ it, and an unknown keyword is an error, not a silent default.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -26,7 +27,7 @@ from mockserver import BeatPassMock
 from ._coverage import Recorder, pop, push
 from ._live import DEFAULT_MAX_REQUESTS, DEFAULT_RATE
 from ._livemode import LiveSettings, XdistHooks, deselect_for_live, settings_from
-from ._profiles import ENV, PROFILES, activate, active
+from ._profiles import ENV, PROFILES, activate, active, register_with_hypothesis, resolve
 from ._report import build as build_report
 from ._report import write as write_report
 from ._session import Session
@@ -115,24 +116,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 LIVE_KEY = pytest.StashKey[LiveSettings]()
+HEADER_KEY = pytest.StashKey[bool]()
+# At import, before Hypothesis's own plugin loads the profile named by --hypothesis-profile.
+register_with_hypothesis()
 
 
+def _choose_profile(config: pytest.Config) -> None:
+    """Activate the suite's profile; an unknown name, from any source, is a usage error."""
+    hypothesis = config.getoption("--hypothesis-profile", None)
+    if hypothesis is not None:
+        from hypothesis import settings
+        from hypothesis.errors import InvalidArgument
+
+        try:
+            settings.get_profile(hypothesis)
+        except InvalidArgument:
+            raise pytest.UsageError(
+                f"--hypothesis-profile {hypothesis}: no Hypothesis profile of that name; "
+                f"the contract suite's are {', '.join(PROFILES)}"
+            ) from None
+    try:
+        activate(
+            resolve(
+                config.getoption("--beatpass-profile", None),
+                hypothesis=hypothesis,
+                live=bool(config.getoption("--beatpass-live", False)),
+            )
+        )
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin turns a bad profile into INTERNALERROR
 def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config.pluginmanager.hook, "pytest_testnodedown") and not hasattr(
         config, "workerinput"
     ):
         config.pluginmanager.register(XdistCoverage(), "beatpass-xdist-coverage")
-    profile = config.getoption("--beatpass-profile", None)
+    _choose_profile(config)
     if config.getoption("--beatpass-live", False):
         live = settings_from(config)
         config.stash[LIVE_KEY] = live
-        activate(profile or "live")
         if hasattr(config.pluginmanager.hook, "pytest_testnodedown") and not hasattr(
             config, "workerinput"
         ):
             config.pluginmanager.register(XdistHooks(live), "beatpass-live-xdist")
-    elif profile:
-        activate(profile)
     config.addinivalue_line(
         "markers",
         "beatpass_mock(seed=0, tokens=('mock-token',), rate_limits=True, faults=()): "
@@ -146,7 +174,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+_SUITE = re.compile(r"contract_tests[./\\]suite")
+
+
+def _header(config: pytest.Config) -> str:
     live = config.stash.get(LIVE_KEY, None)
     if live is None:
         return f"beatpass-contract: target = offline mock (no network); profile = {active()}"
@@ -154,6 +185,30 @@ def pytest_report_header(config: pytest.Config) -> str:
         f"beatpass-contract: target = LIVE {live.base_url} (read-only; at most "
         f"{live.max_requests} requests, {live.rate:g}/min); profile = {active()}"
     )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The target and profile, at the top of runs that ask for the suite or our options: a
+    project that merely has the package installed sees nothing of it."""
+    asked = (
+        LIVE_KEY in config.stash
+        or config.getoption("--beatpass-profile", None) is not None
+        or any(_SUITE.search(str(arg)) for arg in config.args)
+    )
+    config.stash[HEADER_KEY] = asked
+    return [_header(config)] if asked else []
+
+
+def pytest_report_collectionfinish(
+    config: pytest.Config, start_path: Any, items: list[pytest.Item]
+) -> list[str]:
+    """Otherwise the same line after collection, once a collected test uses our fixtures."""
+    if config.stash.get(HEADER_KEY, False):
+        return []
+    uses = any(
+        name.startswith("beatpass_") for item in items for name in getattr(item, "fixturenames", ())
+    )
+    return [_header(config)] if uses else []
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
@@ -105,10 +108,166 @@ def test_verify_live_without_a_token_sends_nothing(
 
 
 def test_verify_is_isolated_from_the_callers_pytest_setup(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """(capfd: the suite runs in a subprocess, writing to the file descriptors.)"""
+    import xml.etree.ElementTree as ET
+
     monkeypatch.setenv("PYTEST_ADDOPTS", "--an-option-nobody-defines")
-    assert main(["verify", "-k", "tracks and show", "--workers", "2"]) == 0
-    out = capsys.readouterr().out
+    monkeypatch.chdir(tmp_path)  # a relative --junitxml is the caller's, not the suite's
+    argv = ["verify", "-k", "tracks and show", "--workers", "2", "--junitxml", "junit.xml"]
+    assert main([*argv, "--durations", "2", "-rA"]) == 0
+    out = capfd.readouterr().out
     assert "verify: 12/247 operations exercised" in out
     assert ", 0 failed" in out
+    assert "slowest 2 durations" in out  # --durations and -r reached pytest
+    assert "PASSED contract_tests/suite/" in out
+    cases = list(ET.parse(tmp_path / "junit.xml").iter("testcase"))
+    assert len(cases) >= 12
+    # Named after the package wherever it is installed, not after the path to site-packages.
+    assert {c.get("classname", "").rsplit(".", 1)[0] for c in cases} == {"contract_tests.suite"}
+
+
+def test_verify_passes_anything_after_a_double_dash_to_pytest(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["verify", "--workers", "0", "-k", "tracks and show", "--", "--collect-only"]) == 0
+    out = capfd.readouterr().out
+    assert "contract_tests/suite/test_operations.py::test_contract[tracks.show]" in out
+    assert " passed" not in out  # collected, not run
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"beatpass-contract {version('beatpass-contract')}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["verify", "--maxfail", "0"],
+            "verify: error: argument --maxfail: 0 is out of range (>= 1)",
+        ),
+        (
+            ["verify", "--workers", "two"],
+            "verify: error: argument --workers: 'two' is not a whole number",
+        ),
+        (
+            ["openapi", "--out", "-", "--tier", "vip"],
+            "openapi: error: argument --tier: invalid choice",
+        ),
+    ],
+)
+def test_bad_arguments_are_one_line_with_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    (err,) = capsys.readouterr().err.splitlines()
+    assert err.startswith(f"beatpass-contract {line}")
+
+
+def _export(view: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    assert main(["openapi", "--tier", view, "--out", "-"]) == 0
+    document: dict[str, Any] = json.loads(capsys.readouterr().out)
+    validate(document)
+    return document
+
+
+def _validator(document: dict[str, Any], pointer: str) -> Draft202012Validator:
+    """A validator for one schema of the exported document, its $refs resolved in it."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:export", resource)
+    return Draft202012Validator({"$ref": f"urn:export#{pointer}"}, registry=registry)
+
+
+def test_openapi_paths_differ_by_more_than_parameter_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import re
+
+    document = _export("both", capsys)
+    families = [re.sub(r"\{[^}]*\}", "{}", path) for path in document["paths"]]
+    assert len(families) == len(set(families))
+    item = document["paths"]["/tracks/{id}"]
+    assert {m: op["operationId"] for m, op in item.items()} == {
+        "get": "tracks.show",
+        "put": "tracks.update",
+        "delete": "tracks.delete",
+    }
+    delete = item["delete"]
+    assert delete["x-documented-path"] == "/tracks/{ids}"
+    (param,) = [p for p in delete["parameters"] if p["in"] == "path"]
+    assert param["name"] == "id"
+    assert "(documented as {ids})" in param["description"]
+    assert param["schema"]["type"] == "string"  # still the comma-separated list it documents
+
+
+def test_openapi_has_no_boolean_schemas_and_still_forbids_hidden_fields(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = _export("both", capsys)
+
+    def booleans(node: Any, key: str = "") -> Iterator[str]:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(v, bool) and key == "properties":
+                    yield k
+                yield from booleans(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                yield from booleans(v, key)
+
+    assert list(booleans(document)) == []
+    track = document["components"]["schemas"]["Track"]
+    assert "src" in track["x-hidden-fields"]
+    assert "src" not in track["properties"]
+    record = spec_track_record()
+    validator = _validator(document, "/components/schemas/Track")
+    assert list(validator.iter_errors(record)) == []
+    assert list(validator.iter_errors({**record, "src": "https://cdn/x.mp3"}))
+
+
+def spec_track_record() -> dict[str, Any]:
+    from mockserver import BeatPassMock
+
+    api = BeatPassMock(seed=1)
+    with httpx.Client(base_url=api.base_url, transport=api.transport) as client:
+        body: dict[str, Any] = client.get("/tracks/1", headers=api.auth_headers()).json()
+    return body["track"]
+
+
+@pytest.mark.parametrize(
+    ("view", "anonymous_ok", "token_ok"),
+    [("both", True, True), ("public", True, False), ("token", False, True)],
+)
+def test_openapi_tier_views_describe_what_each_caller_gets(
+    capsys: pytest.CaptureFixture[str], view: str, anonymous_ok: bool, token_ok: bool
+) -> None:
+    from mockserver import BeatPassMock
+
+    document = _export(view, capsys)
+    api = BeatPassMock(seed=1)
+    with httpx.Client(base_url=api.base_url, transport=api.transport) as client:
+        anonymous = client.get("/tracks/1").json()
+        rich = client.get("/tracks/1", headers=api.auth_headers()).json()
+    pointer = "/paths/~1tracks~1{id}/get/responses/200/content/application~1json/schema"
+    validator = _validator(document, pointer)
+    assert validator.is_valid(anonymous) is anonymous_ok
+    assert validator.is_valid(rich) is token_ok
+    security = document["paths"]["/tracks/{id}"]["get"]["security"]
+    assert (
+        security
+        == {"both": [{}, {"bearerAuth": []}], "public": [], "token": [{"bearerAuth": []}]}[view]
+    )
+    operations = {op["operationId"] for item in document["paths"].values() for op in item.values()}
+    assert ("beat_requests.list" in operations) is (view != "public")  # needs a token

@@ -14,6 +14,12 @@ import httpx
 import pytest
 
 SECRET = "s3cret-sandbox-token-1234"
+# The command line in an interpreter where `import pytest` fails, as on the base install.
+NO_PYTEST = (
+    "import sys; sys.modules['pytest'] = sys.modules['_pytest'] = None; "
+    "from contract_tests._cli import main; sys.exit(main(sys.argv[1:]))"
+)
+CLI = ("-m", "contract_tests._cli")
 
 
 @dataclass
@@ -24,9 +30,10 @@ class Served:
     pump: threading.Thread | None = None
 
 
-def _start(*args: str) -> Served:
+def _start(*args: str, launcher: str | None = None) -> Served:
+    command = ("-c", launcher) if launcher is not None else CLI
     process = subprocess.Popen(
-        [sys.executable, "-m", "contract_tests._cli", "serve", "--port", "0", *args],
+        [sys.executable, *command, "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -114,49 +121,60 @@ def test_default_token_and_no_rate_limits() -> None:
         assert _stop(served) == 0
 
 
-def test_port_in_use_fails_with_status_1() -> None:
+def _serve_fails(*args: str) -> list[str]:
+    """Run ``serve`` expecting a usage error: exit 2, nothing on stdout, one line on stderr."""
+    result = subprocess.run(
+        [sys.executable, *CLI, "serve", *args], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    return lines
+
+
+def test_port_in_use_is_one_line_and_exit_2() -> None:
     import socket
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "contract_tests._cli", "serve", "--port", str(port)],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    assert result.returncode == 1
+        (line,) = _serve_fails("--port", str(port))
+    assert line == (
+        f"beatpass-contract serve: error: port {port} on 127.0.0.1 is already in use; "
+        "choose another with --port (0 picks a free one)"
+    )
 
 
-def _preflight(client: httpx.Client) -> httpx.Response:
-    """What a browser sends before a GET from a web app on another origin."""
-    origin = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"}
-    return client.options("/tracks/1", headers=origin)
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1"])
+def test_a_host_other_machines_reach_needs_an_explicit_opt_in(host: str) -> None:
+    (line,) = _serve_fails("--host", host, "--port", "0")
+    assert line.startswith(f"beatpass-contract serve: error: --host {host} is not a loopback")
+    assert "--allow-non-loopback" in line
 
 
-def test_browsers_get_cors(sandbox: Served) -> None:
-    with httpx.Client(base_url=sandbox.base_url, timeout=10) as client:
-        preflight = _preflight(client)
-        simple = client.get("/tracks/1", headers={"Origin": "http://localhost:3000"})
-    assert preflight.status_code == 204
-    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
-    assert simple.headers["Access-Control-Allow-Origin"] == "*"
-    assert "X-RateLimit-Remaining" in simple.headers["Access-Control-Expose-Headers"]
+def test_the_opt_in_and_loopback_names_pass_the_host_check() -> None:
+    from contract_tests._listen import check_host, is_loopback
+
+    check_host("0.0.0.0", allow_non_loopback=True)  # the user asked for it: no error
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.0.2.1", "no-such-host.invalid"))
 
 
-def test_any_client_can_ask_for_a_documented_error(sandbox: Served) -> None:
-    # Prism's convention: `Prefer: code=N` answers the operation's documented error N, so a
-    # browser or mobile client can exercise its error handling against the sandbox.
-    with httpx.Client(base_url=sandbox.base_url, timeout=10) as client:
-        preflight = _preflight(client)
-        gone = client.get("/tracks/1", headers={"Prefer": "code=410"})
-        limited = client.get("/search", params={"query": "x"}, headers={"Prefer": "code=429"})
-        undocumented = client.get("/tracks/1", headers={"Prefer": "code=418"})
-    assert "Prefer" in preflight.headers["Access-Control-Allow-Headers"]
-    assert (gone.status_code, gone.json()) == (410, {"message": "Track unavailable."})
-    assert limited.status_code == 429
-    assert limited.headers["Retry-After"] == str(limited.json()["retry_after"])
-    assert undocumented.status_code == 400
-    assert "not documented for tracks.show" in undocumented.json()["message"]
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("--port", "abc"), "serve: error: argument --port: 'abc' is not a whole number"),
+        (("--port", "70000"), "serve: error: argument --port: 70000 is out of range (0..65535)"),
+        (("--seed", "1.5"), "serve: error: argument --seed: '1.5' is not a whole number"),
+    ],
+)
+def test_bad_arguments_are_one_clear_line(args: tuple[str, ...], line: str) -> None:
+    assert _serve_fails(*args) == [f"beatpass-contract {line} (see beatpass-contract serve --help)"]
+
+
+def test_an_unknown_option_is_one_line_too() -> None:
+    assert _serve_fails("--bogus") == [
+        "beatpass-contract: error: unrecognized arguments: --bogus (see beatpass-contract --help)"
+    ]
