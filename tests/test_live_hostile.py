@@ -154,12 +154,13 @@ def test_a_garbled_retry_after_falls_back_to_a_bounded_backoff(
 
 
 def test_a_429_holds_a_worker_already_waiting_for_its_slot(tmp_path: Path) -> None:
-    """Two workers (each its own pace and guard on one pace file) at 120/min: the second has
-    its slot 0.5 s out when the first gets ``429 Retry-After: 2``; it must wait the 2 s too."""
+    """Two workers (each its own pace and guard on one pace file) at 120/min: the second
+    takes its slot (0.5 s out) while the first waits for its answer, ``429 Retry-After: 2``
+    at 0.3 s; the second must wait those 2 s too."""
 
     def script(request: Received) -> Iterable[Part]:
         if len(prod.seen) == 1:
-            return [(0.0, head(429, {"Retry-After": "2", "Content-Length": "0"}))]
+            return [(0.3, head(429, {"Retry-After": "2", "Content-Length": "0"}))]
         return json_answer(200, OK)
 
     prod = HostileProduction(script)
@@ -183,7 +184,7 @@ def test_a_429_holds_a_worker_already_waiting_for_its_slot(tmp_path: Path) -> No
             guard.shutdown()
     arrivals = sorted(r.at for r in prod.seen)
     assert len(arrivals) == 3  # the 429, its retry, the other worker's request
-    assert all(t >= arrivals[0] + 2.0 - 0.05 for t in arrivals[1:]), [
+    assert all(t >= arrivals[0] + 0.3 + 2.0 - 0.05 for t in arrivals[1:]), [
         round(t - arrivals[0], 2) for t in arrivals
     ]
 
