@@ -31,6 +31,7 @@ from filelock import FileLock
 
 from spec import ContractError, LiveGuardError, Spec
 
+from ._coverage import current
 from ._liveoptions import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_BYTES,
@@ -65,7 +66,21 @@ class BudgetExhausted(LiveGuardError):
 
 class LiveResponseError(ContractError):
     """Production's answer broke a bound of the live run (deadline, size, encoding): the
-    operation failed; what was read of the answer is dropped."""
+    operation failed, and what was read of the answer is dropped. It carries what a drift
+    report needs (like a check's failure), so the run's report lists it."""
+
+    check = "response_bounds"
+    title = "Answer broke a bound of the live run"
+
+    def __init__(self, operation: str, request: str, expected: str, observed: str) -> None:
+        self.operation = operation
+        self.request = request
+        self.expected = expected
+        self.observed = observed
+        super().__init__(f"{request}: {observed} ({expected})")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str, str]]:  # picklable (xdist)
+        return type(self), (self.operation, self.request, self.expected, self.observed)
 
 
 @dataclass
@@ -246,8 +261,10 @@ class LiveGuard(httpx.BaseTransport):
             for k in ("connect", "read", "write", "pool")
         }
         response = self.inner.handle_request(request)
+        match = self.reads.match(request.url.path)
+        bounds = _Bounds(match.id if match else "?", what, deadline_at, self)
         try:
-            body = b"".join(self._body(response, deadline_at, what))
+            body = b"".join(bounds.body(response))
         finally:
             response.close()
         headers = [
@@ -269,17 +286,52 @@ class LiveGuard(httpx.BaseTransport):
             },
         )
 
-    def _body(self, response: httpx.Response, deadline_at: float, what: str) -> Iterator[bytes]:
+    def close(self) -> None:
+        """Clients come and go; the guard (and its connection pool) lives for the run."""
+
+    def shutdown(self) -> None:
+        self.inner.close()
+
+
+@dataclass
+class _Bounds:
+    """One answer being read: its operation, and the deadline and size it must keep to."""
+
+    operation: str
+    what: str
+    deadline_at: float
+    guard: LiveGuard
+
+    def fail(self, expected: str, observed: str) -> LiveResponseError:
+        """The failure, recorded for the run's report as it is raised (a replay that then
+        finds the budget spent must not make it vanish)."""
+        error = LiveResponseError(self.operation, self.what, expected, observed)
+        recorder = current()
+        recorder.check(error.check, failed=True)
+        recorder.drift(error)
+        return error
+
+    def on_time(self) -> None:
+        if time.monotonic() > self.deadline_at:
+            raise self.fail(
+                f"the whole request within {self.guard.deadline:g} s (--beatpass-deadline)",
+                f"the answer took longer than the deadline of {self.guard.deadline:g} s;"
+                " stopped reading it",
+            )
+
+    def body(self, response: httpx.Response) -> Iterator[bytes]:
         """The decoded body in chunks, failing the operation past the deadline or the cap."""
+        cap = self.guard.max_bytes
         encodings = [
             e.strip().lower()
             for e in response.headers.get("content-encoding", "").split(",")
             if e.strip() and e.strip().lower() != "identity"
         ]
         if len(encodings) > 1 or (encodings and encodings[0] not in ENCODINGS):
-            raise LiveResponseError(
-                f"{what}: answered with Content-Encoding {', '.join(encodings)!r}, which the"
-                f" guard did not ask for and cannot decode within its size cap"
+            raise self.fail(
+                f"Content-Encoding {' or '.join(ENCODINGS)} (what the guard asks for)",
+                f"answered with Content-Encoding {', '.join(encodings)!r}, which the guard"
+                " cannot decode within its size cap",
             )
         inflater = zlib.decompressobj(ENCODINGS[encodings[0]]) if encodings else None
         size = 0
@@ -289,39 +341,25 @@ class LiveGuard(httpx.BaseTransport):
         for raw in stream:
             pending = raw
             while pending:
-                if time.monotonic() > deadline_at:
-                    raise LiveResponseError(
-                        f"{what}: the answer took longer than the deadline of {self.deadline:g} s"
-                        " for the whole request (--beatpass-deadline); stopped reading it"
-                    )
+                self.on_time()
                 if inflater is None:
                     chunk, pending = pending, b""
                 else:
                     try:
-                        chunk = inflater.decompress(pending, self.max_bytes - size + 1)
+                        chunk = inflater.decompress(pending, cap - size + 1)
                     except zlib.error:
-                        raise LiveResponseError(
-                            f"{what}: the answer's {encodings[0]} body is corrupt"
+                        raise self.fail(
+                            f"a valid {encodings[0]} body", "the compressed body is corrupt"
                         ) from None
                     pending = inflater.unconsumed_tail
                 size += len(chunk)
-                if size > self.max_bytes:
-                    raise LiveResponseError(
-                        f"{what}: the answer is larger than {self.max_bytes} decoded bytes"
-                        " (--beatpass-max-response-bytes); stopped reading it"
+                if size > cap:
+                    raise self.fail(
+                        f"at most {cap} decoded bytes (--beatpass-max-response-bytes)",
+                        f"the answer is larger than {cap} decoded bytes; stopped reading it",
                     )
                 yield chunk
-            if time.monotonic() > deadline_at:
-                raise LiveResponseError(
-                    f"{what}: the answer took longer than the deadline of {self.deadline:g} s"
-                    " for the whole request (--beatpass-deadline); stopped reading it"
-                )
-
-    def close(self) -> None:
-        """Clients come and go; the guard (and its connection pool) lives for the run."""
-
-    def shutdown(self) -> None:
-        self.inner.close()
+            self.on_time()
 
 
 class _Seat(httpx.BaseTransport):

@@ -27,6 +27,7 @@ KINDS = {
     "content_type_conformance": "not JSON",
     "pagination_consistency": "inconsistent pagination",
     "no_server_error": "server error",
+    "response_bounds": "answer too slow, too large or undecodable (live bounds)",
 }
 
 

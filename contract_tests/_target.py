@@ -19,7 +19,7 @@ from spec import LiveGuardError, Spec
 
 from ._live import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES, LiveGuard, Pace, env_ids
 from ._paths import unsafe_segment
-from ._redaction import register
+from ._redaction import redact, register
 
 
 class Target:
@@ -212,6 +212,6 @@ class _GuardedClient(httpx.Client):
         path = str(url).split("#")[0].split("?")[0]
         if any(unquote(s) in (".", "..") for s in path.split("/")):
             raise LiveGuardError(
-                f"refused {method} {path}: a dot segment in the path (httpx would drop it)"
+                redact(f"refused {method} {path}: a dot segment in the path (httpx would drop it)")
             )
         return super().build_request(method, url, **kwargs)

@@ -43,13 +43,13 @@ def _guard(base_url: str, tmp_path: Path, **kwargs: object) -> LiveGuard:
 def test_a_trickling_body_fails_the_operation_at_the_deadline(tmp_path: Path) -> None:
     """Each byte arrives well within any read timeout; only a deadline on the whole request
     ends it (before, the run waited the 24 s the body takes, or forever)."""
-    with HostileProduction(lambda _: trickle(OK * 4, every=0.2)) as prod:
+    with HostileProduction(lambda _: trickle(OK * 4, every=0.2), timeout=60) as prod:
         guard = _guard(prod.base_url, tmp_path, deadline=1.5)
         started = time.monotonic()
         with httpx.Client(transport=guard) as client, pytest.raises(ContractError) as info:
             client.get(prod.base_url + "/genres")
         guard.shutdown()
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 10  # a bound, not a speed target: the body takes 29 s
     assert "deadline of 1.5 s" in str(info.value)
     assert len(prod.seen) == 1, "a request that ran out its deadline is not sent again"
 

@@ -18,6 +18,7 @@ from contract_tests._live import Pace
 from contract_tests._target import LiveTarget
 from mockserver import BackgroundServer
 from spec import LiveGuardError
+from tests.hostile_production import HostileProduction, trickle
 from tests.live_helpers import API, SECRET, FakeProduction, Rewrite, run_live
 
 
@@ -58,6 +59,35 @@ def _outputs(tmp_path: Path) -> tuple[list[str], list[Path]]:
         f"--beatpass-report={files[2]}",
     ]
     return args, files
+
+
+# -- 1. and 2. at the scale of a run --------------------------------------------------------------
+
+
+def test_a_trickling_production_fails_the_run_at_the_deadline_and_reports_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    report = tmp_path / "drift.json"
+    body = b'{"genres": []}' * 20  # 70 s per request, a byte every 0.25 s
+    with HostileProduction(lambda _: trickle(body, every=0.25), timeout=120) as prod:
+        result = run_live(
+            pytester,
+            monkeypatch,
+            prod.base_url,
+            "--beatpass-deadline=1",
+            "--beatpass-max-requests=2",
+            "--beatpass-rate=60000",
+            f"--beatpass-report={report}",
+            "-k",
+            "test_contract and genres.list",
+        )
+    assert result.ret != 0
+    assert result.parseoutcomes().get("failed") == 1
+    result.stdout.fnmatch_lines(["*the answer took longer than the deadline of 1 s*"])
+    kinds = {
+        d["kind"] for drifts in json.loads(report.read_text())["drifts"].values() for d in drifts
+    }
+    assert "answer too slow, too large or undecodable (live bounds)" in kinds
 
 
 # -- 3. a token echoed in a response header ------------------------------------------------------
