@@ -249,7 +249,7 @@ FAILURES_KEY = pytest.StashKey[int]()
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Note the failures recorded before the test, to tell a drift later turned into a skip."""
     recorder = item.config.stash.get(RECORDER_KEY, None)
-    item.stash[FAILURES_KEY] = len(recorder.drifts) if recorder is not None else 0
+    item.stash[FAILURES_KEY] = sum(recorder.failures.values()) if recorder is not None else 0
     return (yield)
 
 
@@ -267,16 +267,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         and report.skipped
         and recorder is not None
         and before is not None
-        and len(recorder.drifts) > before
+        and sum(recorder.failures.values()) > before
     ):
-        drift = recorder.drifts[-1]
         report.outcome = "failed"
-        report.longrepr = (
-            f"{drift['title']} [{drift['check']}] (then the request budget ran out while "
-            f"confirming it)\n  operation: {drift['operation']}\n  request:   "
-            f"{drift['request']}\n  expected:  {drift['expected']}\n  observed:  "
-            f"{drift['observed']}"
-        )
+        report.longrepr = "a check failed, then the request budget ran out while confirming it"
+        if recorder.drifts:
+            drift = recorder.drifts[-1]
+            report.longrepr = (
+                f"{drift['title']} [{drift['check']}] (then the request budget ran out while "
+                f"confirming it)\n  operation: {drift['operation']}\n  request:   "
+                f"{drift['request']}\n  expected:  {drift['expected']}\n  observed:  "
+                f"{drift['observed']}"
+            )
     redact_report(report)
     return report
 
