@@ -136,14 +136,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"--beatpass-profile={args.profile or ('live' if args.live else 'ci')}",
         ]
         if args.live:
-            from ._liveoptions import check_base_url, check_token
-
             token = os.environ.get("BEATPASS_TOKEN", "").strip()
             if not token:
                 raise CliError("--live needs BEATPASS_TOKEN in the environment; nothing was sent")
-            check_token(token)
+            live_options.check_token(token)  # refused by position, never shown
             if args.base_url:
-                check_base_url(args.base_url)
+                live_options.check_base_url(args.base_url)
             argv += [
                 "--beatpass-live",
                 f"--beatpass-max-requests={args.max_requests}",

@@ -200,6 +200,16 @@ def test_a_token_that_cannot_be_sent_is_refused_before_any_request(
         assert "SECRET" not in text
 
 
+def test_verify_refuses_a_token_that_cannot_be_sent_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BEATPASS_TOKEN", "bp_live_SECRET\u200b_token")
+    assert main(["verify", "--live", "--base-url", "http://127.0.0.1:9/api/v1"]) == 2
+    err = capsys.readouterr().err
+    assert "character 15 is U+200B (ZERO WIDTH SPACE)" in err
+    assert "SECRET" not in err
+
+
 # -- 7. a drift on the last budgeted request ------------------------------------------------------
 
 
