@@ -40,6 +40,7 @@ def _guard(base_url: str, tmp_path: Path, **kwargs: object) -> LiveGuard:
 # -- 1. a body that trickles -------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("isolated_coverage")  # its deliberate failure stays out of the summary
 def test_a_trickling_body_fails_the_operation_at_the_deadline(tmp_path: Path) -> None:
     """Each byte arrives well within any read timeout; only a deadline on the whole request
     ends it (before, the run waited the 24 s the body takes, or forever)."""
@@ -71,6 +72,7 @@ def _peak_while(call: object) -> tuple[int, BaseException | None]:
     return peak, error
 
 
+@pytest.mark.usefixtures("isolated_coverage")
 @pytest.mark.parametrize("encoding", ["gzip", "identity"])
 def test_a_huge_answer_fails_the_operation_without_growing_the_client(
     tmp_path: Path, encoding: str
