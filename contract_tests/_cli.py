@@ -17,6 +17,8 @@ from typing import Any, NoReturn
 import spec
 from spec import ContractError
 
+from . import _liveoptions as live_options
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -205,12 +207,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"--beatpass-profile={args.profile or ('live' if args.live else 'ci')}",
         ]
         if args.live:
-            if not os.environ.get("BEATPASS_TOKEN", "").strip():
+            token = os.environ.get("BEATPASS_TOKEN", "").strip()
+            if not token:
                 raise CliError("--live needs BEATPASS_TOKEN in the environment; nothing was sent")
+            live_options.check_token(token)  # refused by position, never shown
+            if args.base_url:
+                live_options.check_base_url(args.base_url)
             argv += [
                 "--beatpass-live",
                 f"--beatpass-max-requests={args.max_requests}",
-                f"--beatpass-rate={args.rate}",
+                f"--beatpass-rate={args.rate!r}",
+                f"--beatpass-deadline={args.deadline!r}",
+                f"--beatpass-max-response-bytes={args.max_response_bytes}",
             ]
             if args.base_url:
                 argv.append(f"--beatpass-base-url={args.base_url}")
@@ -385,17 +393,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--max-requests",
-        type=_bounded(int, 1),
-        default=100,
+        type=live_options.max_requests,
+        default=live_options.DEFAULT_MAX_REQUESTS,
         metavar="N",
-        help="live: cap on requests",
+        help="live: cap on requests (at least 1)",
     )
     p.add_argument(
         "--rate",
-        type=_bounded(float, 0.01),
-        default=60,
+        type=live_options.rate,
+        default=live_options.DEFAULT_RATE,
         metavar="N",
-        help="live: requests per minute",
+        help="live: requests per minute (finite, positive)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=live_options.seconds,
+        default=live_options.DEFAULT_DEADLINE,
+        metavar="SECONDS",
+        help="live: deadline for each whole request, last byte included",
+    )
+    p.add_argument(
+        "--max-response-bytes",
+        type=live_options.max_bytes,
+        default=live_options.DEFAULT_MAX_BYTES,
+        metavar="N",
+        help="live: cap on each answer's decoded size",
     )
     p.add_argument("--report", metavar="FILE", help="write a drift report (.json, else Markdown)")
     p.add_argument("--profile", choices=("ci", "dev", "live"), help="Hypothesis profile")

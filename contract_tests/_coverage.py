@@ -15,6 +15,8 @@ from typing import Any
 
 from spec import Spec
 
+from ._redaction import redact
+
 MAX_DRIFTS = 2000
 
 
@@ -26,6 +28,8 @@ class Recorder:
         self.requests = 0
         self.drifts: list[dict[str, Any]] = []
         """Every failure in detail (the first MAX_DRIFTS), for the drift report."""
+        self.unchecked: set[str] = set()
+        """Operations a live run left unchecked because its request budget was spent."""
         self._lock = threading.Lock()
 
     def exchange(self, op_id: str, status: int) -> None:
@@ -38,6 +42,10 @@ class Recorder:
             self.checks[name] += 1
             if failed:
                 self.failures[name] += 1
+
+    def budget_spent(self, op_id: str) -> None:
+        with self._lock:
+            self.unchecked.add(op_id)
 
     def drift(self, failure: Any) -> None:
         with self._lock:
@@ -57,6 +65,7 @@ class Recorder:
         return {
             "drifts": list(self.drifts),
             "requests": self.requests,
+            "operations_unchecked_budget_spent": sorted(self.unchecked),
             "statuses": {
                 op: {str(s): n for s, n in sorted(c.items())}
                 for op, c in sorted(self.statuses.items())
@@ -74,6 +83,7 @@ class Recorder:
             self.checks.update(data.get("checks", {}))
             self.failures.update(data.get("failures", {}))
             self.drifts.extend(data.get("drifts", [])[: max(0, MAX_DRIFTS - len(self.drifts))])
+            self.unchecked.update(data.get("operations_unchecked_budget_spent", []))
 
     def reset(self) -> None:
         with self._lock:
@@ -81,6 +91,7 @@ class Recorder:
             self.checks.clear()
             self.failures.clear()
             self.drifts.clear()
+            self.unchecked.clear()
             self.requests = 0
 
     def report(self, spec: Spec) -> dict[str, Any]:
@@ -119,16 +130,24 @@ class Recorder:
         ]
         for name, n in sorted(self.failures.items()):
             lines.append(f"  {name}: {n} failed of {self.checks[name]}")
+        unchecked = report["operations_unchecked_budget_spent"]
+        if unchecked:
+            lines.append(
+                f"operations left unchecked, request budget spent ({len(unchecked)}): "
+                + ", ".join(unchecked[:10])
+                + (" ..." if len(unchecked) > 10 else "")
+            )
         missing = report["operations_missing"]
         if missing:
             shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
             lines.append(f"operations not exercised ({len(missing)}): {shown}")
         return lines
 
-    def write_json(self, spec: Spec, path: str) -> None:
+    def write_json(self, spec: Spec, path: str, secrets: tuple[str, ...] = ()) -> None:
+        """The coverage file, redacted: its drifts quote production's answers."""
+        text = redact(json.dumps(self.report(spec), indent=2), secrets)
         with open(path, "w", encoding="utf-8") as out:
-            json.dump(self.report(spec), out, indent=2)
-            out.write("\n")
+            out.write(text + "\n")
 
 
 _STACK: list[Recorder] = [Recorder()]

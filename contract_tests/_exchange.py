@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 
-from mockserver._redact import redact
 from spec import Operation, Tier
+
+from ._redaction import redact
 
 _MISSING = object()
 
@@ -49,11 +50,15 @@ class Exchange:
             if auth and self.tier == "token"
             else ("with a bad token" if auth else "anonymous")
         )
-        text = f"{self.request.method} {self.request.url} ({who})"
+        text = redact(f"{self.request.method} {self.request.url} ({who})", self.secrets)
         if self.request.content:
-            text += f" body={self.request.content[:300].decode('utf-8', 'replace')}"
-        return redact(text, self.secrets)
+            text += f" body={_clip(self.request.content, 300, self.secrets)}"
+        return text
 
     def excerpt(self, limit: int = 300) -> str:
-        text = self.response.content[:limit].decode("utf-8", "replace")
-        return redact(f"{self.status} {text}", self.secrets)
+        return f"{self.status} {_clip(self.response.content, limit, self.secrets)}"
+
+
+def _clip(content: bytes, limit: int, secrets: tuple[str, ...]) -> str:
+    """The start of a body, redacted *before* it is cut (a cut token no longer matches)."""
+    return redact(content[: limit + 4096].decode("utf-8", "replace"), secrets)[:limit]

@@ -13,12 +13,21 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 import spec
 
-from ._live import DEFAULT_MAX_REQUESTS, DEFAULT_RATE, Pace, state_path
+from ._live import Pace, env_ids, state_path
+from ._liveoptions import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REQUESTS,
+    DEFAULT_RATE,
+    LiveOptionError,
+    check_base_url,
+    check_token,
+)
+from ._redaction import register
 from ._target import LiveTarget
 
 TOKEN_ENV = "BEATPASS_TOKEN"
@@ -40,6 +49,8 @@ class LiveSettings:
     max_requests: int
     rate: float
     state_dir: Path
+    deadline: float = DEFAULT_DEADLINE
+    max_bytes: int = DEFAULT_MAX_BYTES
     target: LiveTarget | None = None
     owns_state_dir: bool = False
     """The controller made the pace directory and removes it at the end."""
@@ -49,11 +60,25 @@ class LiveSettings:
 
     def get_target(self) -> LiveTarget:
         if self.target is None:
-            self.target = LiveTarget(spec.load(), self.base_url, self.token, self.pace())
+            self.target = LiveTarget(
+                spec.load(),
+                self.base_url,
+                self.token,
+                self.pace(),
+                deadline=self.deadline,
+                max_bytes=self.max_bytes,
+            )
         return self.target
 
 
+def _option(config: pytest.Config, name: str, default: float) -> float:
+    """An option's value; only an absent option takes the default (0 is refused, not 100)."""
+    value = config.getoption(name)
+    return default if value is None else float(value)
+
+
 def settings_from(config: pytest.Config) -> LiveSettings:
+    """Every live option checked before any request; a refusal never shows the token."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         raise pytest.UsageError(
@@ -65,24 +90,28 @@ def settings_from(config: pytest.Config) -> LiveSettings:
         or os.environ.get(BASE_URL_ENV)
         or spec.load().policies.base_url
     )
-    url = httpx.URL(base_url)
-    if url.scheme != "https" and url.host not in ("127.0.0.1", "localhost", "::1"):
-        raise pytest.UsageError(
-            f"--beatpass-live refuses {url.scheme}:// for {url.host}: the token would travel in"
-            " clear text (plain HTTP is allowed on loopback only)"
-        )
+    try:
+        check_token(token, TOKEN_ENV)
+        register(token)
+        check_base_url(base_url)
+        env_ids()
+    except LiveOptionError as exc:
+        raise pytest.UsageError(f"--beatpass-live: {exc}") from None
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and STATE_KEY in workerinput:
         state_dir = Path(workerinput[STATE_KEY])
         owns = False
     else:
         state_dir, owns = Path(tempfile.mkdtemp(prefix="beatpass-live-")), True
-    rate = float(config.getoption("--beatpass-rate") or DEFAULT_RATE)
-    max_requests = int(config.getoption("--beatpass-max-requests") or DEFAULT_MAX_REQUESTS)
-    if rate <= 0 or max_requests <= 0:
-        raise pytest.UsageError("--beatpass-rate and --beatpass-max-requests must be positive")
     return LiveSettings(
-        base_url.rstrip("/"), token, max_requests, rate, state_dir, owns_state_dir=owns
+        base_url.rstrip("/"),
+        token,
+        int(_option(config, "--beatpass-max-requests", DEFAULT_MAX_REQUESTS)),
+        _option(config, "--beatpass-rate", DEFAULT_RATE),
+        state_dir,
+        deadline=_option(config, "--beatpass-deadline", DEFAULT_DEADLINE),
+        max_bytes=int(_option(config, "--beatpass-max-response-bytes", DEFAULT_MAX_BYTES)),
+        owns_state_dir=owns,
     )
 
 

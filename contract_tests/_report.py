@@ -11,10 +11,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from mockserver._redact import redact
 from spec import Spec
 
 from ._coverage import Recorder
+from ._redaction import redact
 
 KINDS = {
     "status_code_conformance": "undocumented status",
@@ -27,6 +27,7 @@ KINDS = {
     "content_type_conformance": "not JSON",
     "pagination_consistency": "inconsistent pagination",
     "no_server_error": "server error",
+    "response_bounds": "answer too slow, too large or undecodable (live bounds)",
 }
 
 
@@ -47,6 +48,7 @@ def build(recorder: Recorder, spec: Spec, *, target: str, requests_sent: int) ->
         "requests_sent": requests_sent,
         "operations_checked": coverage["operations_exercised"],
         "operations_drifted": len(by_op),
+        "operations_unchecked_budget_spent": coverage["operations_unchecked_budget_spent"],
         "summary": summary_line(requests_sent, coverage["operations_exercised"], len(by_op)),
         "drifts": dict(sorted(by_op.items())),
     }
@@ -72,6 +74,14 @@ def markdown(report: dict[str, Any]) -> str:
         f"Target: `{report['target']}`. {report['summary']}.",
         "",
     ]
+    unchecked = report.get("operations_unchecked_budget_spent", [])
+    if unchecked:
+        lines += [
+            f"Left unchecked, the request budget was spent ({len(unchecked)}): "
+            + ", ".join(f"`{op}`" for op in unchecked)
+            + ".",
+            "",
+        ]
     if not report["drifts"]:
         lines.append("No drift: every answer matched the spec.")
     for operation, drifts in report["drifts"].items():

@@ -9,6 +9,7 @@ import httpx
 from spec import Operation, Tier
 
 from ._checks import DEFAULT_CHECKS, CheckContext, run_checks
+from ._coverage import current
 from ._exchange import Exchange
 from ._live import BudgetExhausted
 from ._requests import Draft
@@ -42,6 +43,7 @@ class Session:
                 client = self.client(tier)
                 response = client.request(draft.op.method, draft.path, **draft.send_kwargs())
         except BudgetExhausted as exc:  # a live run spent its budget: the rest is not run
+            current().budget_spent(draft.op.id)  # listed as unchecked, never as passed
             skip(str(exc))
         return Exchange(
             draft.op, tier, response.request, response, self.target.now(), self.target.secrets

@@ -7,15 +7,19 @@ properties run offline and, read-only, live.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
 from mockserver import BeatPassMock
 from spec import LiveGuardError, Spec
 
-from ._live import LiveGuard, Pace, env_ids
+from ._live import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES, LiveGuard, Pace, env_ids
+from ._paths import unsafe_segment
+from ._redaction import redact, register
 
 
 class Target:
@@ -101,22 +105,48 @@ class MockTarget(Target):
 class LiveTarget(Target):
     """Production (or any server speaking the API), read-only, through the :class:`LiveGuard`.
 
-    Ids come from the ``TEST_*_ID`` placeholders, else from one bounded read of a list
-    endpoint per resource (through the guard, so it counts against the budget).
+    The token lives in the guard only: the clients handed out carry no credential (the guard
+    attaches it to each request it admits), and :attr:`token` is None, so nothing holding the
+    target can build an unguarded client that sends it. Ids come from the ``TEST_*_ID``
+    placeholders, else from one bounded read of a list endpoint per resource (through the
+    guard, so it counts against the budget).
     """
 
     name = "live"
     live = True
     LIST_PAGE = 5
 
-    def __init__(self, spec: Spec, base_url: str, token: str, pace: Pace) -> None:
-        super().__init__(spec, base_url, token)
+    def __init__(
+        self,
+        spec: Spec,
+        base_url: str,
+        token: str,
+        pace: Pace,
+        *,
+        deadline: float = DEFAULT_DEADLINE,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        super().__init__(spec, base_url, None)
+        register(token)
         self.pace = pace
-        self._guard = LiveGuard(spec, base_url, pace, secrets=(token,))
+        self._guard = LiveGuard(
+            spec, base_url, pace, token=token, deadline=deadline, max_bytes=max_bytes
+        )
         self._known = env_ids()
 
     def transport(self) -> httpx.BaseTransport:
-        return self._guard
+        return self._guard.seat(anonymous=True)
+
+    def client(self, token: str | None = None, *, anonymous: bool = False) -> httpx.Client:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return _GuardedClient(
+            base_url=self.base_url,
+            headers=headers,
+            transport=self._guard.seat(anonymous=anonymous),
+            timeout=self._guard.deadline,
+        )
 
     def shutdown(self) -> None:
         self._guard.shutdown()
@@ -143,14 +173,17 @@ class LiveTarget(Target):
             try:
                 with self.client() as client:
                     answer = client.get(op.path, params=params)
+                body = json.loads(answer.content)
             except LiveGuardError:
                 return []
+            except (ValueError, UnicodeDecodeError):  # not JSON: no ids from this list
+                continue
             if answer.status_code != 200:
                 continue
-            found = [
-                obj.get("id") for r, obj in resources_in(response, answer.json()) if r == resource
-            ]
-            return [i for i in found if i is not None][: self.LIST_PAGE]
+            found = [obj.get("id") for r, obj in resources_in(response, body) if r == resource]
+            # A hostile list can hold ids like "..": only ids that stay one path segment.
+            usable = [i for i in found if i is not None and unsafe_segment(str(i)) is None]
+            return usable[: self.LIST_PAGE]
         return []
 
     def now(self) -> float:
@@ -169,3 +202,16 @@ class _Probe(dict):  # type: ignore[type-arg]
 
     def get(self, key: object, default: Any = None) -> Any:
         return self[key]
+
+
+class _GuardedClient(httpx.Client):
+    """A live client that refuses dot segments in the URL it is given, before httpx
+    normalises them away (``/tracks/..`` would go out as ``/tracks``, past the guard's eyes)."""
+
+    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
+        path = str(url).split("#")[0].split("?")[0]
+        if any(unquote(s) in (".", "..") for s in path.split("/")):
+            raise LiveGuardError(
+                redact(f"refused {method} {path}: a dot segment in the path (httpx would drop it)")
+            )
+        return super().build_request(method, url, **kwargs)

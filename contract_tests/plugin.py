@@ -24,9 +24,10 @@ import pytest
 import spec
 from mockserver import BeatPassMock
 
+from . import _liveoptions as opts
 from ._coverage import Recorder, pop, push
-from ._live import DEFAULT_MAX_REQUESTS, DEFAULT_RATE
 from ._livemode import LiveSettings, XdistHooks, deselect_for_live, settings_from
+from ._outputs import redact_report
 from ._profiles import ENV, PROFILES, activate, active, register_with_hypothesis, resolve
 from ._report import build as build_report
 from ._report import write as write_report
@@ -95,17 +96,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--beatpass-max-requests",
-        type=int,
+        type=opts.max_requests,
         default=None,
         metavar="N",
-        help=f"hard cap on live requests, all workers together (default {DEFAULT_MAX_REQUESTS})",
+        help="hard cap on live requests, all workers together, at least 1 "
+        f"(default {opts.DEFAULT_MAX_REQUESTS})",
     )
     group.addoption(
         "--beatpass-rate",
-        type=float,
+        type=opts.rate,
         default=None,
         metavar="N",
-        help=f"live requests per minute, all workers together (default {DEFAULT_RATE})",
+        help="live requests per minute, all workers together, finite and positive "
+        f"(default {opts.DEFAULT_RATE:g})",
+    )
+    group.addoption(
+        "--beatpass-deadline",
+        type=opts.seconds,
+        default=None,
+        metavar="SECONDS",
+        help="live: deadline for each whole request, last byte included "
+        f"(default {opts.DEFAULT_DEADLINE:g})",
+    )
+    group.addoption(
+        "--beatpass-max-response-bytes",
+        type=opts.max_bytes,
+        default=None,
+        metavar="N",
+        help=f"live: cap on each answer's decoded size (default {opts.DEFAULT_MAX_BYTES})",
     )
     group.addoption(
         "--beatpass-report",
@@ -270,6 +288,62 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     recorder = session.config.stash.get(RECORDER_KEY, None)
     if workeroutput is not None and recorder is not None:  # an xdist worker: report upwards
         workeroutput["beatpass_coverage"] = json.dumps(recorder.as_dict())
+    elif (
+        recorder is not None
+        and LIVE_KEY in session.config.stash
+        and (recorder.failures or recorder.drifts)
+        and session.exitstatus == 0
+    ):  # a live run that found drift never exits 0, whatever became of the test that saw it
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+FAILURES_KEY = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Note the failures recorded before the test, to tell a drift later turned into a skip."""
+    recorder = item.config.stash.get(RECORDER_KEY, None)
+    item.stash[FAILURES_KEY] = sum(recorder.failures.values()) if recorder is not None else 0
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Live runs: a drift is never reported as a skip (Hypothesis replays a failing example,
+    the replay finds the budget spent and skips), and nothing reported carries the token."""
+    report = yield
+    if LIVE_KEY not in item.config.stash:
+        return report
+    recorder = item.config.stash.get(RECORDER_KEY, None)
+    before = item.stash.get(FAILURES_KEY, None)
+    if (
+        report.when == "call"
+        and report.skipped
+        and recorder is not None
+        and before is not None
+        and sum(recorder.failures.values()) > before
+    ):
+        report.outcome = "failed"
+        report.longrepr = "a check failed, then the request budget ran out while confirming it"
+        if recorder.drifts:
+            drift = recorder.drifts[-1]
+            report.longrepr = (
+                f"{drift['title']} [{drift['check']}] (then the request budget ran out while "
+                f"confirming it)\n  operation: {drift['operation']}\n  request:   "
+                f"{drift['request']}\n  expected:  {drift['expected']}\n  observed:  "
+                f"{drift['observed']}"
+            )
+    redact_report(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    report = yield
+    if LIVE_KEY in collector.config.stash:
+        redact_report(report)
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -284,11 +358,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
     path = config.getoption("--beatpass-coverage", None)
     if path:
-        recorder.write_json(api, path)
+        recorder.write_json(api, path, (live.token,) if live is not None else ())
     sent = live.pace().sent if live is not None else recorder.requests
     target = f"live {live.base_url}" if live is not None else "offline mock"
     report = build_report(recorder, api, target=target, requests_sent=sent)
     terminalreporter.write_line(f"drift: {report['summary']}")
+    unchecked = report["operations_unchecked_budget_spent"]
+    if unchecked:
+        terminalreporter.write_line(
+            f"unchecked: {len(unchecked)} operations left unchecked, the request budget was spent"
+        )
     report_path = config.getoption("--beatpass-report", None)
     if report_path:
         write_report(report_path, report, (live.token,) if live is not None else ())

@@ -5,57 +5,17 @@ token appears nowhere in what the run prints or writes."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-import spec
 from contract_tests._live import BudgetExhausted, LiveGuard, Pace
-from mockserver import BackgroundServer, BeatPassMock, SystemClock
+from mockserver import BackgroundServer
 from spec import LiveGuardError
-
-API = spec.load()
-SECRET = "bp_live_SECRET_token_5a9c2e"
-Rewrite = Callable[[httpx.Request, httpx.Response], httpx.Response]
-
-
-@dataclass
-class FakeProduction:
-    """The mock behind a recorder, served on loopback; ``rewrite`` can make it drift."""
-
-    rewrite: Rewrite | None = None
-    first_429: int = 0
-    """Answer the first N requests with 429 and ``Retry-After: 2``."""
-    seen: list[tuple[float, str, str, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.mock = BeatPassMock(seed=5, tokens=(SECRET,), clock=SystemClock(), rate_limits=False)
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        with self.lock:
-            self.seen.append(
-                (
-                    time.monotonic(),
-                    request.method,
-                    request.url.path,
-                    request.headers.get("authorization", ""),
-                )
-            )
-            throttle = len(self.seen) <= self.first_429
-        if throttle:
-            return httpx.Response(
-                429,
-                json={"message": "Too Many Attempts.", "retry_after": 2},
-                headers={"Retry-After": "2"},
-            )
-        response = self.mock.served_handler(request)
-        return self.rewrite(request, response) if self.rewrite else response
+from tests.live_helpers import API, SECRET, FakeProduction, run_live
 
 
 @pytest.fixture
@@ -63,30 +23,6 @@ def fake() -> Iterator[tuple[FakeProduction, str]]:
     prod = FakeProduction()
     with BackgroundServer(prod.handler) as server:
         yield prod, server.base_url
-
-
-def _run_live(
-    pytester: pytest.Pytester,
-    monkeypatch: pytest.MonkeyPatch,
-    base_url: str,
-    *extra: str,
-    token: str | None = SECRET,
-) -> pytest.RunResult:
-    if token is None:
-        monkeypatch.delenv("BEATPASS_TOKEN", raising=False)
-    else:
-        monkeypatch.setenv("BEATPASS_TOKEN", token)
-    return pytester.runpytest_subprocess(
-        "--pyargs",
-        "contract_tests.suite",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
-        "--beatpass-live",
-        f"--beatpass-base-url={base_url}",
-        *extra,
-    )
 
 
 # -- the guard on its own ------------------------------------------------------------------------
@@ -192,7 +128,7 @@ def test_live_run_sends_only_reads_within_budget_and_pace_across_workers(
     prod, base_url = fake
     junit, report = tmp_path / "junit.xml", tmp_path / "drift.json"
     budget, rate = 30, 240  # one request every 0.25 s, whatever the number of workers
-    result = _run_live(
+    result = run_live(
         pytester,
         monkeypatch,
         base_url,
@@ -233,7 +169,7 @@ def test_failing_live_run_never_prints_the_token(
     prod = FakeProduction(rewrite=_drift)
     junit, report = tmp_path / "junit.xml", tmp_path / "drift.md"
     with BackgroundServer(prod.handler) as server:
-        result = _run_live(
+        result = run_live(
             pytester,
             monkeypatch,
             server.base_url,
@@ -255,7 +191,7 @@ def test_live_run_without_a_token_stops_before_any_request(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fake: tuple[FakeProduction, str]
 ) -> None:
     prod, base_url = fake
-    result = _run_live(pytester, monkeypatch, base_url, token=None)
+    result = run_live(pytester, monkeypatch, base_url, token=None)
     assert result.ret != 0
     result.stderr.fnmatch_lines(
         ["*--beatpass-live needs a token: set BEATPASS_TOKEN*Nothing was sent*"]
@@ -294,7 +230,7 @@ def test_drift_report_names_each_drift(
     report = tmp_path / "drift.json"
     monkeypatch.setenv("TEST_TRACK_ID", "3")
     with BackgroundServer(prod.handler) as server:
-        result = _run_live(
+        result = run_live(
             pytester,
             monkeypatch,
             server.base_url,
@@ -324,7 +260,7 @@ def test_live_run_against_the_local_sandbox_passes(
 ) -> None:
     prod = FakeProduction()
     with BackgroundServer(prod.mock.served_handler) as server:
-        result = _run_live(
+        result = run_live(
             pytester,
             monkeypatch,
             server.base_url,
@@ -493,7 +429,7 @@ def test_a_broken_budget_file_stops_the_run(tmp_path: Path) -> None:
 def test_live_refuses_plain_http_to_a_remote_host(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = _run_live(pytester, monkeypatch, "http://open.beatpass.ca/api/v1")
+    result = run_live(pytester, monkeypatch, "http://open.beatpass.ca/api/v1")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*refuses http:// for open.beatpass.ca*clear text*"])
 
