@@ -149,3 +149,20 @@ def breakdown(key: str, total: int, parts: int) -> list[int]:
 def daily(key: str, total: int, now: float, days: int) -> list[tuple[str, int]]:
     """A total broken down over the ``days`` days ending today: ``[(date, count), ...]``."""
     return list(zip(day_labels(now, days), breakdown(key, total, days), strict=True))
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+def email_of(store: Store, user: Record) -> str:
+    """A user's email: the one they registered with, else the seeded users' rule
+    (``auth.seeded_email``, e.g. ``user7@example.test``). Login and contact-info agree."""
+    registered = user.get("_email")
+    if isinstance(registered, str):
+        return registered
+    return str(store.spec.rule("auth.seeded_email")).format(id=user["id"])
+
+
+def user_by_email(store: Store, email: str) -> Record | None:
+    wanted = email.strip().casefold()
+    return next((u for u in store.all("User") if email_of(store, u).casefold() == wanted), None)

@@ -44,8 +44,6 @@ KNOWN_UNSOURCED: frozenset[str] = frozenset(
         "artists.downloads_analytics.show",
         "artists.producer_achievements.list",
         "artists.producer_analytics.show",
-        "auth.login",
-        "auth.register",
         "beat_requests.create",
         "beat_requests.delete",
         "beat_requests.duration_tiers.list",
@@ -107,9 +105,6 @@ KNOWN_UNSOURCED: frozenset[str] = frozenset(
         "tracks.engagement_metrics.show",
         "tracks.license_certificate.show",
         "tracks.producer_analytics.show",
-        "user_profile.show",
-        "users.contact_info.show",
-        "users.minutes_left.show",
     }
 )
 
