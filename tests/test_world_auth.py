@@ -4,6 +4,9 @@ Seeded users sign in with the spec's rules ``auth.seeded_email`` and ``auth.seed
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -90,3 +93,11 @@ def test_the_login_token_works_in_the_served_sandbox(api: BeatPassMock) -> None:
         token = served.post("/auth/login", json=seeded(12)).json()["access_token"]
         served.headers["Authorization"] = f"Bearer {token}"
         assert served.get("/users/me").json()["user"]["id"] == 12
+
+
+def test_the_readme_login_example_runs_and_names_the_rules() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Log in and register\n.*?```python\n(.*?)```", readme, re.S)
+    assert block is not None
+    assert seeded(7) == {"email": "user7@example.test", "password": "password"}
+    exec(block.group(1), {})  # the README's own lines; they assert themselves
