@@ -51,8 +51,6 @@ KNOWN_UNSOURCED: frozenset[str] = frozenset(
         "beat_requests.statistics.show",
         "beat_requests.user.rate_limit_status.show",
         "coupons.validate",
-        "credits.spotify_album.show",
-        "credits.spotify_search",
         "exclusive_license_presets.default_config.show",
         "leaderboard.stats.show",
         "leaderboards.achievements.list",

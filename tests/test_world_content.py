@@ -267,3 +267,65 @@ def test_a_new_playlist_is_private_unless_asked(seed: int) -> None:
     assert as_user(api, 7).get(f"/playlists/{created['id']}").status_code == 403
     shared = me.post("/playlists", json={"name": "y", "public": True}).json()["playlist"]
     assert as_user(api, 7).get(f"/playlists/{shared['id']}").json()["playlist"]["public"] is True
+
+
+# -- artist credits and the Spotify stand-in --------------------------------------------------
+
+
+def test_a_spotify_search_finds_the_catalogues_tracks_by_name(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    track = next(t for t in api.records("Track") if t.get("album"))
+    word = track["name"].split()[0]
+    results = me.get("/credits/spotify-search", params={"query": word.lower()}).json()["results"]
+    named = [t for t in api.records("Track") if word.lower() in t["name"].lower()]
+    assert [r["id"] for r in results] == [str(t["id"]) for t in named]
+    hit = next(r for r in results if r["id"] == str(track["id"]))
+    album = me.get(f"/albums/{track['album']}").json()["album"]
+    assert (hit["name"], hit["album"]) == (track["name"], album["name"])
+    none = me.get("/credits/spotify-search", params={"query": "zzzz-no-such-track"}).json()
+    assert none == {"status": "success", "results": []}
+
+
+def test_a_spotify_album_is_the_catalogues_album_with_its_tracks(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    album = next(a for a in api.records("Album") if a["tracks"])
+    shown = me.get("/credits/spotify-album", params={"album_id": str(album["id"])}).json()
+    assert shown["album"]["name"] == album["name"]
+    assert [t["id"] for t in shown["album"]["tracks"]] == [str(t) for t in album["tracks"]]
+    assert me.get("/credits/spotify-album", params={"album_id": "99999"}).status_code == 404
+    assert me.get("/credits/spotify-album").status_code == 422
+
+
+def test_credits_take_the_documented_roles_and_read_back(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    listed = me.get("/artists/1/credits").json()["pagination"]["total"]
+    made = me.post("/artists/1/credits", json={"name": "Midnight Run", "role": "Engineer"})
+    assert made.status_code == 201
+    credit = made.json()["credit"]
+    assert (credit["artist_id"], credit["role"], credit["position"]) == (1, "Engineer", listed)
+    shown = me.get("/artists/1/credits").json()["pagination"]
+    assert shown["total"] == listed + 1
+    assert credit["id"] in [c["id"] for c in shown["data"]]
+    bad = me.post("/artists/1/credits", json={"name": "x", "role": "DJ"})
+    assert bad.status_code == 422
+    assert "role" in bad.json()["errors"]
+    not_mine = {"name": "Not mine", "role": "Producer"}
+    assert as_user(api, 2).post("/artists/1/credits", json=not_mine).status_code == 403
+    renamed = me.put(f"/artists/1/credits/{credit['id']}", json={"role": "Songwriter"})
+    assert renamed.json()["credit"]["role"] == "Songwriter"
+
+
+def test_an_album_credit_credits_each_track_of_the_album(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    album = next(a for a in api.records("Album") if len(a["tracks"]) >= 2)
+    body = {"spotify_album_id": str(album["id"]), "role": "Producer"}
+    made = me.post("/artists/1/credits/album", json=body).json()["credits"]
+    names = [t["name"] for t in api.records("Track") if t["id"] in album["tracks"]]
+    assert sorted(c["name"] for c in made) == sorted(names)
+    assert {(c["album_name"], c["role"], c["artist_id"]) for c in made} == {
+        (album["name"], "Producer", 1)
+    }
