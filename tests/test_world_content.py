@@ -114,6 +114,16 @@ def test_a_logged_play_counts_on_the_track(me: httpx.Client, path: str) -> None:
     assert me.get("/tracks/5").json()["track"]["plays"] == before + 2
 
 
+def test_a_play_reads_the_same_through_the_track_and_its_artists_list(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    track_id = my_tracks(api)[0]
+    me.post(f"/tracks/{track_id}/plays")
+    listed = me.get("/artists/1/tracks", params={"perPage": 100}).json()["pagination"]["data"]
+    in_list = next(t["plays"] for t in listed if t["id"] == track_id)
+    assert in_list == me.get(f"/tracks/{track_id}").json()["track"]["plays"]
+
+
 def test_a_play_duration_is_an_event_not_a_play(api: BeatPassMock, me: httpx.Client) -> None:
     before = me.get("/tracks/5").json()["track"]["plays"]
     r = me.post("/tracks/plays/5/update-duration", json={"duration": 42})

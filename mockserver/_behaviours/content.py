@@ -1,6 +1,9 @@
 """Content (content.mdx): playlists, their followers, tracks and order, and collaboration:
 the owner invites editors (at most ``playlists.max_editors``; an invitation lasts
-``playlists.invitation_days``), editors change the tracks, only the owner renames or deletes."""
+``playlists.invitation_days``), editors change the tracks, only the owner renames or deletes.
+Tracks count their plays; lyrics, pins, fingerprints and credits are stored records their
+owners write; waveforms, duplicates and the Spotify stand-in are derived from the catalogue;
+credit roles and cover-art templates are the spec's rules."""
 
 from __future__ import annotations
 
