@@ -240,7 +240,9 @@ class MockCore:
                 viewer=auth.user_id,
                 now=call_now,
             )
-            call = Call(op, self.store, ctx, path, query, body, auth.user_id, call_now)
+            call = Call(
+                op, self.store, ctx, path, query, body, auth.user_id, call_now, self.tokens
+            )
             status = BEHAVIOURS[op.id](call)
             response = op.responses[status]
             if response.schema is None:

@@ -414,3 +414,20 @@ def upload_access(store: Store, artist: Record) -> bool:
     shows it and ``GET /artist/upload-insights`` refuses on it: one fact."""
     stored = artist.get("_upload_access")
     return bool(store.spec.rule("dashboard.upload_access_default") if stored is None else stored)
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+def email_of(store: Store, user: Record) -> str:
+    """A user's email: the one they registered with, else the seeded users' rule
+    (``auth.seeded_email``, e.g. ``user7@example.test``). Login and contact-info agree."""
+    registered = user.get("_email")
+    if isinstance(registered, str):
+        return registered
+    return str(store.spec.rule("auth.seeded_email")).format(id=user["id"])
+
+
+def user_by_email(store: Store, email: str) -> Record | None:
+    wanted = email.strip().casefold()
+    return next((u for u in store.all("User") if email_of(store, u).casefold() == wanted), None)

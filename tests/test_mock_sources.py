@@ -24,31 +24,7 @@ from mockserver._render import BodyBuilder, Context
 API = spec.load()
 CALLERS = (1, 2)  # the mock user (artist 1) and a second user (artist 2)
 
-KNOWN_UNSOURCED: frozenset[str] = frozenset(
-    {
-        "artists.pinned_track.show",
-        "auth.login",
-        "auth.register",
-        "cover_art.preview",
-        "cover_art.templates.list",
-        "credits.roles.list",
-        "credits.spotify_album.show",
-        "credits.spotify_search",
-        "fingerprints.retry",
-        "playlists.invite",
-        "tracks.check_duplicates",
-        "tracks.extract_metadata",
-        "tracks.fingerprint",
-        "tracks.fingerprint.status.show",
-        "tracks.lyrics.show",
-        "tracks.placements.list",
-        "tracks.wave.show",
-        "tracks.wave_batch",
-        "user_profile.show",
-        "users.contact_info.show",
-        "users.minutes_left.show",
-    }
-)
+KNOWN_UNSOURCED: frozenset[str] = frozenset()
 
 
 def _ids(mock: BeatPassMock, user_id: int):  # type: ignore[no-untyped-def]

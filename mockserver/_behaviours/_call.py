@@ -18,6 +18,7 @@ from typing import Any
 
 from spec import Operation, Spec, SpecError, SpecErrorKind
 
+from .._auth import TokenStore
 from .._render import Context
 from .._store import Record, Store
 from .._validation import RequestError
@@ -35,6 +36,8 @@ class Call:
     body: Any
     user_id: int | None
     now: float
+    tokens: TokenStore | None = None
+    """Where a login issues its token (the mock's own, shared with ``issue_token``)."""
 
     def fail(
         self, status: int, message: str, errors: dict[str, list[str]] | None = None
