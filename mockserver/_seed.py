@@ -90,6 +90,8 @@ DERIVED = frozenset(
         ("Album", "plays"),
         ("Playlist", "totalDuration"),
         ("Comment", "position"),
+        ("Credit", "position"),
+        ("Credit", "role"),
         ("Comment", "depth"),
         ("License", "license_type"),
         ("Purchase", "artist_amount"),
@@ -320,7 +322,15 @@ def _build(store: Store, seed: int) -> None:
                 _expired=coupon["expired"],
             ),
         )
-    done = {*COUNTS, "Coupon"}
+    for template in store.spec.rule("cover_art.templates"):
+        add("CoverArtTemplate", record_for(store, "CoverArtTemplate", rng, **template))
+    for item in store.spec.rule("producer_intelligence.achievements"):
+        fields = {k: item[k] for k in ("id", "name", "description", "xp")}
+        catalogue = record_for(
+            store, "Achievement", rng, unlocked=False, unlocked_at=None, **fields
+        )
+        add("Achievement", catalogue)  # who unlocked it is each producer's (_facts.achievements_of)
+    done = {*COUNTS, "Coupon", "CoverArtTemplate", "Achievement"}
     for resource in store.spec.resources:
         if resource in done:
             continue
@@ -381,6 +391,23 @@ def _build(store: Store, seed: int) -> None:
         owners_with_default.add(preset["_owner"])
     for collection in store.records["Collection"].values():
         collection["user_id"] = collection["_owner"]
+    for placement in store.records["Placement"].values():  # Audio Recon found it for a track
+        placement["_track"] = rng.choice(tracks)
+    positions: dict[Any, int] = {}
+    roles = store.spec.rule("credits.roles")
+    for credit in store.records["Credit"].values():  # a credit is its artist's, in order
+        artist = store.records["Artist"][rng.choice(artists)]
+        position = positions.get(artist["id"], 0)
+        positions[artist["id"]] = position + 1
+        credit.update(
+            artist_id=artist["id"],
+            _owner=artist["_user"],
+            role=rng.choice(roles),
+            position=position,
+        )
+    for lyric in store.records["Lyric"].values():
+        owners = store.owners(store.records["Track"][lyric["track_id"]]) or {None}
+        lyric["_owner"] = min(owners, key=lambda o: (o is None, o))
     # Follows and saves, so lists and follow-status have something to say.
     for user in users:
         for other in rng.sample(users, 3):

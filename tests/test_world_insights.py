@@ -338,3 +338,14 @@ def test_achievements_are_those_of_the_artists_owner(api: BeatPassMock) -> None:
             listed = anyone.get(f"/artists/{artist_id}/producer-achievements").json()
             ids = [a["id"] for a in listed["achievements"]]
             assert ids == [a["id"] for a in api.owned("Achievement", artist_id)], artist_id
+
+
+def test_the_export_bodies_offer_exactly_the_documented_periods_and_types() -> None:
+    """The body schemas list what the rules hold, so a valid request is an accepted one."""
+    periods = [p["id"] for p in API.rule("insights.periods")]
+    for op in API.operations.values():
+        if op.id.startswith("producer_intelligence.insights.export.") and op.body is not None:
+            props = op.body.schema["properties"]
+            assert props["period"]["enum"] == periods, op.id
+            if "type" in props:
+                assert props["type"]["enum"] == API.rule("insights.export_types"), op.id

@@ -24,11 +24,8 @@ WRITES = sorted(op.id for op in API.operations.values() if not op.read_only)
 
 KNOWN_INVENTED = frozenset(
     {
-        ("Achievement", "xp"),
         ("Channel", "content"),
         ("Collection", "tracks_count"),
-        ("Credit", "position"),
-        ("Credit", "role"),
         ("Payout", "amount"),
         ("Payout", "status"),
         ("Transaction", "amount"),
