@@ -82,23 +82,37 @@ def cmd_drift(args: argparse.Namespace) -> int:
     return 1 if diffs else 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from mockserver import BeatPassMock, SystemClock
+def _token(text: str) -> tuple[str, int]:
+    """``--token T`` (user 1) or ``--token T=USER``: a valid token acting as that user. Only
+    digits after the last ``=`` make a user id, so a token ending in ``=`` stays whole."""
+    value, _, user = text.rpartition("=")
+    if not (value and user.isascii() and user.isdigit()):
+        value, user = text, "1"
+    if not value.strip() or any(c.isspace() for c in value):
+        raise argparse.ArgumentTypeError(f"{text!r}: a token is non-empty, without spaces")
+    if not 0 < int(user) < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r}: USER in T=USER is a user id (1, 2, ...)")
+    return value, int(user)
 
+
+def cmd_serve(args: argparse.Namespace) -> int:
     try:
         from mockserver import serve
+        from mockserver._control import Sandbox
+        from mockserver._worlds import Worlds, mock_factory
     except ImportError as exc:
         raise CliError(str(exc)) from None
 
-    tokens = tuple(args.token) or ("mock-token",)
-    api = BeatPassMock(
-        seed=args.seed,
-        tokens=tokens,
-        clock=SystemClock(),
-        rate_limits=not args.no_rate_limits,
-        spec=spec.load(args.spec),
+    tokens = dict(args.token) or {"mock-token": 1}
+    factory = mock_factory(tokens, rate_limits=not args.no_rate_limits, spec=spec.load(args.spec))
+    sandbox = Sandbox(Worlds(factory, seed=args.seed, max_worlds=args.max_worlds), secrets=tokens)
+    return serve(
+        sandbox,
+        host=args.host,
+        port=args.port,
+        secrets=tokens,
+        blocking=sandbox.may_block,
     )
-    return serve(api.served_handler, host=args.host, port=args.port, secrets=tokens)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -216,8 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--token",
         action="append",
         default=[],
-        metavar="T",
-        help="a valid Bearer token (repeatable; default: mock-token)",
+        type=_token,
+        metavar="T[=USER]",
+        help="a valid Bearer token, acting as user USER (default 1); repeatable; "
+        "default: mock-token",
+    )
+    p.add_argument(
+        "--max-worlds",
+        type=_bounded(int, 0, 1024),
+        default=32,
+        metavar="N",
+        help="isolated worlds (X-BeatPass-Sandbox) held besides the default one (default 32)",
     )
     p.add_argument(
         "--no-rate-limits",

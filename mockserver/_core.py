@@ -250,15 +250,14 @@ def _transport(
 ) -> httpx.Response:
     """An injected timeout or connection error: raised as the httpx error in process; over HTTP,
     a timeout holds the answer ``core.served_timeout`` seconds of real time (clients with a
-    shorter timeout see a real one) then answers 504, and a connection error answers 503."""
-    if not served:
-        if timeout:
-            raise httpx.ReadTimeout("injected timeout", request=request)
+    shorter timeout see a real one) then answers 504, and the connection error is raised too:
+    the server drops the connection (see ``mockserver._asgi``)."""
+    if not timeout:
         raise httpx.ConnectError("injected connection error", request=request)
-    if timeout:
-        time.sleep(core.served_timeout)  # real time: the mock's own clock does not move
-        return _json(504, {"message": MESSAGES[504]}, decision)
-    return _json(503, {"message": MESSAGES[503]}, decision)
+    if not served:
+        raise httpx.ReadTimeout("injected timeout", request=request)
+    time.sleep(core.served_timeout)  # real time: the mock's own clock does not move
+    return _json(504, {"message": MESSAGES[504]}, decision)
 
 
 def _documented(op: Operation, status: int) -> int:
