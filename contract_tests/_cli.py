@@ -47,7 +47,12 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 def cmd_openapi(args: argparse.Namespace) -> int:
     from spec._openapi import to_openapi
 
-    document = to_openapi(spec.load(args.spec))
+    if args.control:  # the sandbox's control API, a document of its own
+        from mockserver._control import control_openapi
+
+        document = control_openapi()
+    else:
+        document = to_openapi(spec.load(args.spec))
     _write_json(document, args.out)
     if args.out != "-":
         print(f"wrote OpenAPI 3.1 ({len(document['paths'])} paths) to {args.out}")
@@ -213,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("openapi", help="write an OpenAPI 3.1 document generated from the spec")
     p.add_argument("--out", required=True, metavar="FILE", help="'-' for stdout")
+    p.add_argument(
+        "--control",
+        action="store_true",
+        help="describe the served sandbox's control API (/__beatpass) instead",
+    )
     p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser(
