@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -36,6 +36,43 @@ from ._validation import RequestError, read_body, read_params
 
 log = logging.getLogger("mockserver")
 HISTORY = 1000
+"""Requests kept in ``api.requests`` and per operation in ``routes[...].calls``."""
+HISTORY_BYTES = 8 * 1024 * 1024
+"""...and at most this many bytes of bodies in ``api.requests`` (oldest dropped first)."""
+CACHE_BYTES = 16 * 1024 * 1024
+"""Bytes of rendered answers the read cache keeps (oldest dropped first)."""
+SIDE_EFFECTS = 10_000
+"""Entries each side-effect list keeps (outbox, charges, uploads, events; oldest dropped)."""
+
+
+class RecordedCall(NamedTuple):
+    """One answered request, as respx's ``Call``: ``call.request``, ``call.response``."""
+
+    request: httpx.Request
+    response: httpx.Response
+
+
+class CallList(deque[RecordedCall]):
+    """The last :data:`HISTORY` calls of an operation, read like respx's ``CallList``:
+    ``.last``, ``.called``, ``.call_count`` (every call, also those no longer kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(maxlen=HISTORY)
+        self.call_count = 0
+
+    def record(self, request: httpx.Request, response: httpx.Response) -> None:
+        self.append(RecordedCall(request, response))
+        self.call_count += 1
+
+    @property
+    def called(self) -> bool:
+        return self.call_count > 0
+
+    @property
+    def last(self) -> RecordedCall:
+        if not self:
+            raise IndexError("no call was recorded")
+        return self[-1]
 
 
 @dataclass
@@ -43,14 +80,15 @@ class RouteStats:
     """Calls of one operation, for assertions such as ``routes["tracks.show"].called``."""
 
     operation: Operation
-    calls: deque[tuple[httpx.Request, httpx.Response]] = field(
-        default_factory=lambda: deque(maxlen=HISTORY)
-    )
-    call_count: int = 0
+    calls: CallList = field(default_factory=CallList)
+
+    @property
+    def call_count(self) -> int:
+        return self.calls.call_count
 
     @property
     def called(self) -> bool:
-        return self.call_count > 0
+        return self.calls.called
 
 
 class MockCore:
@@ -77,7 +115,9 @@ class MockCore:
         self.routes = {op_id: RouteStats(op) for op_id, op in spec.operations.items()}
         self.history: deque[tuple[httpx.Request, httpx.Response]] = deque(maxlen=HISTORY)
         self.undocumented: deque[tuple[str, str]] = deque(maxlen=HISTORY)
+        self._history_bytes = 0
         self._cache: dict[tuple[Any, ...], bytes] = {}
+        self._cache_bytes = 0
         self.served_timeout = 30.0
         """Seconds an injected timeout holds a served answer (real time)."""
         self._lock = threading.Lock()
@@ -99,12 +139,27 @@ class MockCore:
             log.exception("mock failed on %s %s", request.method, request.url.path)
             response, op = _error(500, "Server Error"), None
         with self._lock:
-            self.history.append((request, response))
+            self._remember(request, response)
             if op is not None:
-                stats = self.routes[op.id]
-                stats.call_count += 1
-                stats.calls.append((request, response))
+                self.routes[op.id].calls.record(request, response)
         return response
+
+    def _remember(self, request: httpx.Request, response: httpx.Response) -> None:
+        """Keep the exchange in ``history``, bounded by count and by body bytes, and bound
+        the side-effect lists a write may have grown."""
+        size = len(request.content) + len(response.content)
+        self.history.append((request, response))
+        self._history_bytes += size
+        while self._history_bytes > HISTORY_BYTES and len(self.history) > 1:
+            old_request, old_response = self.history.popleft()
+            self._history_bytes -= len(old_request.content) + len(old_response.content)
+        if len(self.history) == 1:
+            self._history_bytes = size
+        if request.method not in ("GET", "HEAD"):
+            effects = self.store.side_effects
+            for bucket in (effects.outbox, effects.charges, effects.uploads, effects.events):
+                if len(bucket) > SIDE_EFFECTS:
+                    del bucket[: len(bucket) - SIDE_EFFECTS]
 
     def _handle(
         self, request: httpx.Request, served: bool = False
@@ -238,11 +293,21 @@ class MockCore:
             payload = BodyBuilder(self.store, ctx).build(response.schema)
         content = json.dumps(payload, separators=(",", ":")).encode()
         if cache_key is not None and status == op.success_status:
-            with self._lock:
-                if len(self._cache) > 4096:
-                    self._cache.clear()
-                self._cache[cache_key] = content
+            self._cache_put(cache_key, content)
         return _raw(status, content, decision)
+
+    def _cache_put(self, key: tuple[Any, ...], content: bytes) -> None:
+        """Cache a rendered answer within :data:`CACHE_BYTES`, dropping the oldest first; an
+        answer larger than an eighth of the budget is not cached at all."""
+        if len(content) > CACHE_BYTES // 8:
+            return
+        with self._lock:
+            if key in self._cache:
+                return
+            self._cache[key] = content
+            self._cache_bytes += len(content)
+            while self._cache_bytes > CACHE_BYTES:
+                self._cache_bytes -= len(self._cache.pop(next(iter(self._cache))))
 
 
 def _transport(
