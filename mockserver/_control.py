@@ -15,7 +15,6 @@ Every request (API or control) may name a world with ``X-BeatPass-Sandbox: NAME`
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,6 +28,7 @@ from ._clock import ManualClock
 from ._faults import MESSAGES
 from ._redact import redact
 from ._seed import MOCK_USER_ID
+from ._validation import parse_json
 from ._worlds import HEADER, JournalEntry, OffsetClock, SandboxError, World, Worlds
 
 __all__ = ["OPERATIONS", "PREFIX", "Sandbox", "control_openapi"]
@@ -325,24 +325,6 @@ _TABLE = {(op.method, PREFIX + op.path): op for op in OPERATIONS}
 _VALIDATORS = {
     key: Draft202012Validator(op.body) for key, op in _TABLE.items() if op.body is not None
 }
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is out of range for a number")
-    return value
-
-
-def parse_json(content: bytes) -> Any:
-    """Strict JSON: ``NaN``, ``Infinity`` and numbers that overflow to infinity are errors."""
-    return json.loads(
-        content.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
-    )
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:

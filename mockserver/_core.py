@@ -122,6 +122,11 @@ class MockCore:
         """Seconds an injected timeout holds a served answer (real time)."""
         self._lock = threading.Lock()
 
+    @property
+    def cache_bytes(self) -> int:
+        """Bytes of rendered answers held by the read cache (at most :data:`CACHE_BYTES`)."""
+        return self._cache_bytes
+
     # -- entry point --------------------------------------------------------------------------
 
     def handle(self, request: httpx.Request, *, served: bool = False) -> httpx.Response:
