@@ -248,9 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-worlds",
         type=_bounded(int, 0, 1024),
-        default=32,
+        default=16,
         metavar="N",
-        help="isolated worlds (X-BeatPass-Sandbox) held besides the default one (default 32)",
+        help="isolated worlds (X-BeatPass-Sandbox) held besides the default one (default 16)",
     )
     p.add_argument(
         "--no-rate-limits",

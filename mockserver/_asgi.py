@@ -62,6 +62,9 @@ logger = logging.getLogger("mockserver.asgi")
 CONNECTIONS: dict[tuple[Any, Any], asyncio.Transport] = {}
 """Open connections by ``(server, client)`` address, as the ASGI scope names them, so an
 injected dropped connection can abort the right one (filled by the server's protocol)."""
+# Bytes _escape keeps as they are: printable ASCII except '#', '"', '<' and '>'.
+_LITERAL = re.compile(rb"[!\x24-\x3b=\x3f-\x7e]*")
+_URL_MEMO = 4096  # parsed request URLs kept (see ASGIAdapter._url)
 _DROP = httpx.Response(599)  # the handler's "drop this connection", never sent
 
 
@@ -93,6 +96,8 @@ def _escape(raw: bytes) -> str:
     Existing ``%XX`` escapes are left alone, so the decoded value never changes. ``#`` is
     escaped too: inside a received path or query it is data, not a fragment marker.
     """
+    if _LITERAL.fullmatch(raw):  # the usual case: nothing to escape
+        return raw.decode("ascii")
     out = bytearray()
     for byte in raw:
         if 0x21 <= byte <= 0x7E and byte not in b'#"<>':
@@ -126,6 +131,7 @@ class ASGIAdapter:
     ) -> None:
         self.handler = handler
         self.blocking = blocking
+        self._urls: dict[str, httpx.URL] = {}
         self.max_body = max_body
         self.history: collections.deque[RequestRecord] = collections.deque(maxlen=history_size)
         self.on_request = on_request
@@ -161,7 +167,11 @@ class ASGIAdapter:
         else:
             try:
                 url = self._url(scope, raw_path, query)
-                request = httpx.Request(method, url, headers=scope["headers"], content=body)
+                # As a server builds it (``stream=``): the headers as received, none added.
+                request = httpx.Request(
+                    method, url, headers=scope["headers"], stream=httpx.ByteStream(body)
+                )
+                request.read()
             except (httpx.InvalidURL, ValueError) as exc:  # input httpx cannot represent
                 logger.warning("unrepresentable request %s %s: %s", method, raw_path, exc)
                 response = _json_response(400, "Bad Request.")
@@ -214,21 +224,30 @@ class ASGIAdapter:
             raw = root_bytes + raw  # servers differ on whether path includes root_path
         return _escape(raw), _escape(scope.get("query_string", b""))
 
-    @staticmethod
-    def _url(scope: Scope, raw_path: str, query: str) -> httpx.URL:
+    def _url(self, scope: Scope, raw_path: str, query: str) -> httpx.URL:
         """Rebuild the absolute URL the client asked for, falling back to the bound address.
 
         The Host header is preferred (it is what the client used, e.g. ``localhost``), but it
         is client input: if it does not parse, the server's own address is used instead.
+        Parsing a URL costs about a tenth of a fast answer and clients repeat their URLs, so
+        parsed ones are kept (a bounded memo: :class:`httpx.URL` is immutable).
         """
         scheme: str = scope.get("scheme", "http")
         target = f"{raw_path}?{query}" if query else raw_path
         for name, value in scope["headers"]:
             if name.lower() == b"host" and _HOST_HEADER.fullmatch(value):
+                text = f"{scheme}://{value.decode('ascii')}{target}"
+                url = self._urls.get(text)
+                if url is not None:
+                    return url
                 try:
-                    return httpx.URL(f"{scheme}://{value.decode('ascii')}{target}")
+                    url = httpx.URL(text)
                 except httpx.InvalidURL:
                     break
+                if len(self._urls) >= _URL_MEMO or len(text) > 2048:
+                    self._urls.clear()
+                self._urls[text] = url
+                return url
         host, port = scope.get("server") or ("127.0.0.1", None)
         netloc = f"[{host}]" if ":" in host else host
         if port is not None:

@@ -122,7 +122,12 @@ def _requests(sandbox: Sandbox, world: World, body: Body) -> tuple[int, Any]:
     entries = list(world.journal)
     return 200, {
         "requests": [
-            {"method": e.method, "path": e.path, "status": e.status, "time": _iso(e.time)}
+            {
+                "method": e.method,
+                "path": redact(e.path, sandbox.secrets),
+                "status": e.status,
+                "time": _iso(e.time),
+            }
             for e in entries
         ]
     }
@@ -356,7 +361,7 @@ class Sandbox:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         try:
-            name = Worlds.name_of(request)
+            name = request.extensions.get("beatpass_world") or Worlds.name_of(request)
             if request.url.path.startswith(PREFIX + "/"):
                 return self._control(request, name)
             world = self.worlds.get(name)
@@ -367,11 +372,9 @@ class Sandbox:
             response = world.mock.served_handler(request)
             status = response.status_code
         finally:  # a dropped connection is journalled too, with no status
-            target = request.url.raw_path.decode("ascii", "replace")
+            target = request.url.raw_path.decode("ascii", "replace")  # redacted when read
             world.journal.append(
-                JournalEntry(
-                    request.method, redact(target, self.secrets), status, world.mock.clock.now()
-                )
+                JournalEntry(request.method, target, status, world.mock.clock.now())
             )
         return response
 
@@ -381,9 +384,10 @@ class Sandbox:
         if request.url.path.startswith(PREFIX + "/"):
             return True
         try:
-            world = self.worlds.peek(Worlds.name_of(request))
+            name = request.extensions["beatpass_world"] = Worlds.name_of(request)
         except SandboxError:
             return False
+        world = self.worlds.peek(name)
         return world is None or len(world.mock.faults) > 0
 
     def _control(self, request: httpx.Request, name: str) -> httpx.Response:

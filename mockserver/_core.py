@@ -36,10 +36,14 @@ from ._validation import RequestError, read_body, read_params
 
 log = logging.getLogger("mockserver")
 HISTORY = 1000
-"""Requests kept in ``api.requests`` and per operation in ``routes[...].calls``."""
-HISTORY_BYTES = 8 * 1024 * 1024
-"""...and at most this many bytes of bodies in ``api.requests`` (oldest dropped first)."""
-CACHE_BYTES = 16 * 1024 * 1024
+"""Requests kept in ``api.requests``..."""
+HISTORY_BYTES = 4 * 1024 * 1024
+"""...and at most this many bytes of bodies in it (oldest dropped first)."""
+CALLS = 10_000
+"""Calls kept in ``routes[...].calls``, all operations together..."""
+CALLS_BYTES = 8 * 1024 * 1024
+"""...and at most this many bytes of bodies in them (oldest dropped first)."""
+CACHE_BYTES = 8 * 1024 * 1024
 """Bytes of rendered answers the read cache keeps (oldest dropped first)."""
 SIDE_EFFECTS = 10_000
 """Entries each side-effect list keeps (outbox, charges, uploads, events; oldest dropped)."""
@@ -53,11 +57,11 @@ class RecordedCall(NamedTuple):
 
 
 class CallList(deque[RecordedCall]):
-    """The last :data:`HISTORY` calls of an operation, read like respx's ``CallList``:
+    """The recent calls of an operation (see :data:`CALLS`), read like respx's ``CallList``:
     ``.last``, ``.called``, ``.call_count`` (every call, also those no longer kept)."""
 
     def __init__(self) -> None:
-        super().__init__(maxlen=HISTORY)
+        super().__init__()
         self.call_count = 0
 
     def record(self, request: httpx.Request, response: httpx.Response) -> None:
@@ -113,9 +117,11 @@ class MockCore:
         self.limiter = RateLimiter(spec.policies, clock, enabled=rate_limits)
         self.faults = FaultInjector(seed)
         self.routes = {op_id: RouteStats(op) for op_id, op in spec.operations.items()}
-        self.history: deque[tuple[httpx.Request, httpx.Response]] = deque(maxlen=HISTORY)
+        self.history: deque[tuple[httpx.Request, httpx.Response]] = deque()
         self.undocumented: deque[tuple[str, str]] = deque(maxlen=HISTORY)
         self._history_bytes = 0
+        self._calls: deque[tuple[CallList, int]] = deque()  # every kept call, oldest first
+        self._calls_bytes = 0
         self._cache: dict[tuple[Any, ...], bytes] = {}
         self._cache_bytes = 0
         self.served_timeout = 30.0
@@ -144,22 +150,33 @@ class MockCore:
             log.exception("mock failed on %s %s", request.method, request.url.path)
             response, op = _error(500, "Server Error"), None
         with self._lock:
-            self._remember(request, response)
-            if op is not None:
-                self.routes[op.id].calls.record(request, response)
+            self._remember(request, response, op)
         return response
 
-    def _remember(self, request: httpx.Request, response: httpx.Response) -> None:
-        """Keep the exchange in ``history``, bounded by count and by body bytes, and bound
-        the side-effect lists a write may have grown."""
+    def _remember(
+        self, request: httpx.Request, response: httpx.Response, op: Operation | None
+    ) -> None:
+        """Keep the exchange in ``history`` and in its operation's calls, each bounded by
+        count and by body bytes, and bound the side-effect lists a write may have grown."""
         size = len(request.content) + len(response.content)
         self.history.append((request, response))
         self._history_bytes += size
-        while self._history_bytes > HISTORY_BYTES and len(self.history) > 1:
+        while len(self.history) > 1 and (
+            len(self.history) > HISTORY or self._history_bytes > HISTORY_BYTES
+        ):
             old_request, old_response = self.history.popleft()
             self._history_bytes -= len(old_request.content) + len(old_response.content)
-        if len(self.history) == 1:
-            self._history_bytes = size
+        if op is not None:
+            calls = self.routes[op.id].calls
+            calls.record(request, response)
+            self._calls.append((calls, size))
+            self._calls_bytes += size
+            while len(self._calls) > 1 and (
+                len(self._calls) > CALLS or self._calls_bytes > CALLS_BYTES
+            ):
+                oldest, dropped = self._calls.popleft()
+                oldest.popleft()  # the oldest call overall is the oldest of its operation
+                self._calls_bytes -= dropped
         if request.method not in ("GET", "HEAD"):
             effects = self.store.side_effects
             for bucket in (effects.outbox, effects.charges, effects.uploads, effects.events):
@@ -375,7 +392,14 @@ def _raw(
     decision: Decision | None,
     content_type: str = "application/json",
 ) -> httpx.Response:
-    return httpx.Response(status, content=content, headers=_headers(decision, content_type))
+    """An answer with its body already in memory. ``Response(content=...)`` would run the
+    body through httpx's decoders to read it back (about 60% of building the answer, a tenth
+    of a served request); the body is the bytes given, so they are set as read."""
+    headers = _headers(decision, content_type)
+    headers["Content-Length"] = str(len(content))
+    response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+    response._content = content  # what Response.read() sets; httpx is pinned below 0.29
+    return response
 
 
 def _preferred_status(request: httpx.Request) -> int | None:

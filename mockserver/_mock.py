@@ -37,6 +37,7 @@ CORS = {
         "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
     ),
 }
+_CORS_HEADERS = httpx.Headers(CORS)  # added to every served answer: built once
 CORS_PREFLIGHT = {
     **CORS,
     "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE",
@@ -153,8 +154,9 @@ class BeatPassMock:
         return self.core.handle(request)
 
     def served_handler(self, request: httpx.Request) -> httpx.Response:
-        """The core for the HTTP sandbox: injected transport faults are answered (a timeout
-        after 30 s with 504, a connection error with 503), and browsers get permissive CORS,
+        """The core for the HTTP sandbox: an injected timeout is answered (504 after 30 s), a
+        connection error raised for the server to drop the connection, and browsers get
+        permissive CORS,
         as local sandboxes (Prism, WireMock) give them."""
         if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
             asked = request.headers.get("access-control-request-headers")
@@ -164,7 +166,7 @@ class BeatPassMock:
             }
             return httpx.Response(204, headers=headers)
         response = self.core.handle(request, served=True)
-        response.headers.update(CORS)
+        response.headers.update(_CORS_HEADERS)
         return response
 
     @property
@@ -219,12 +221,14 @@ class BeatPassMock:
     @property
     def routes(self) -> dict[str, RouteStats]:
         """Calls per operation id, read like respx's: ``api.routes["tracks.show"].call_count``,
-        ``.called``, ``.calls.last.request``, ``.calls[0].response`` (the last 1000 kept)."""
+        ``.called``, ``.calls.last.request``, ``.calls[0].response`` (recent calls kept: the
+        last 10,000 of all operations, at most 8 MiB of bodies; ``call_count`` counts all)."""
         return self.core.routes
 
     @property
     def requests(self) -> list[tuple[httpx.Request, httpx.Response]]:
-        """Every request the mock answered (the last 1000), with its response."""
+        """The requests the mock answered, with their responses: the last 1000, at most 4 MiB
+        of bodies."""
         return list(self.core.history)
 
     @property

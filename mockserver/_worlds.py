@@ -40,8 +40,10 @@ __all__ = [
 
 HEADER = "x-beatpass-sandbox"
 DEFAULT_WORLD = "default"
-DEFAULT_MAX_WORLDS = 32
-"""Named worlds a sandbox holds besides the default one (each about 1 MB plus its caches)."""
+DEFAULT_MAX_WORLDS = 16
+"""Named worlds a sandbox holds besides the default one. Each is about 1 MB of store plus its
+bounded caches (answers 8 MiB, history 4 MiB, route calls 8 MiB of bodies): at most about
+20 MiB, so 17 worlds stay under 400 MB whatever clients send."""
 JOURNAL = 1000
 """Requests each world's journal keeps (newest last)."""
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -80,7 +82,8 @@ class SandboxError(Exception):
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One API request as ``GET /__beatpass/requests`` shows it (target already redacted)."""
+    """One API request as ``GET /__beatpass/requests`` shows it (the target is redacted
+    there, when read: most entries are never read)."""
 
     method: str
     path: str

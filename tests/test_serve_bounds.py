@@ -75,6 +75,21 @@ def test_the_request_history_is_bounded_by_body_bytes(
     assert json.loads(kept[-1][0].content)["name"] == "p59"
 
 
+def test_route_calls_are_bounded_by_body_bytes_across_operations(
+    api: BeatPassMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_core, "CALLS_BYTES", 200_000)
+    with api.client() as client:
+        for _ in range(10):
+            client.get("/tracks", params={"per_page": 100})  # about 110 KB each
+        client.get("/tracks/1")
+    listed = api.routes["tracks.list"].calls
+    assert 0 < len(listed) < 10
+    assert listed.call_count == 10
+    assert sum(len(c.response.content) for c in listed) <= 200_000
+    assert api.routes["tracks.show"].calls.last.response.status_code == 200
+
+
 def test_side_effects_keep_the_latest_entries_only(
     api: BeatPassMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
