@@ -13,7 +13,9 @@ other, alternating for R rounds, so both see the same machine load (the machine 
 only the ratio, measured side by side, is meaningful). Two clients are measured: ``httpx``
 (what a Python integration uses) and a minimal raw-socket HTTP/1.1 client (almost no client
 cost, so the servers' own cost dominates: the stricter ratio). Reported: the median
-requests/s of each server and the ratio sandbox / canned. Target: >= 0.8 for one client.
+requests/s of each server, the ratio sandbox / canned (target: >= 0.8 for one client), and
+each server's CPU time per request (from /proc, so independent of the machine's load).
+``BEATPASS_HTTP=h11`` in the environment serves the sandbox with h11 instead of httptools.
 """
 
 from __future__ import annotations
@@ -67,6 +69,14 @@ def start(
     raise RuntimeError(f"{argv[:4]} did not start: {log.read_text(errors='replace')[-500:]}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux /proc): unlike req/s on a shared
+    machine, what one server spends per request does not depend on the others' load."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -111,8 +121,8 @@ def raw_rate(url: str, n: int, headers: dict[str, str]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--path", default="/tracks/1")
     args = parser.parse_args()
     headers = {"Authorization": "Bearer mock-token", "Accept": "application/json"}
@@ -123,7 +133,7 @@ def main() -> int:
         lambda line: line.split(" at ")[1].split(" ")[0] if " serving at " in line else None,
         tmp / "sandbox.log",
     )
-    canned = None
+    canned: subprocess.Popen[bytes] | None = None
     try:
         answer = httpx.get(sandbox_base + args.path, headers=headers)
         (tmp / "answer.json").write_text(
@@ -159,20 +169,28 @@ def main() -> int:
         for name, rate in (("httpx.Client", httpx_rate), ("raw socket", raw_rate)):
             ours: list[float] = []
             theirs: list[float] = []
+            cpu = {sandbox.pid: 0.0, canned.pid: 0.0}
             for _ in range(args.rounds):
-                theirs.append(rate(canned_url, args.requests, headers))
-                ours.append(rate(sandbox_url, args.requests, headers))
+                for process, url, rates in (
+                    (canned, canned_url, theirs),
+                    (sandbox, sandbox_url, ours),
+                ):
+                    before = cpu_seconds(process.pid)
+                    rates.append(rate(url, args.requests, headers))
+                    cpu[process.pid] += cpu_seconds(process.pid) - before
             a, b = statistics.median(ours), statistics.median(theirs)
+            n = args.rounds * (args.requests + 1)
             print(
                 f"one keep-alive {name} client, GET {args.path} ({len(answer.content)} B), "
                 f"{args.rounds} alternating rounds of {args.requests}: sandbox {a:,.0f} req/s, "
-                f"canned uvicorn app {b:,.0f} req/s: {a / b:.2f}x"
+                f"canned uvicorn app {b:,.0f} req/s: {a / b:.2f}x; server CPU per request "
+                f"{cpu[sandbox.pid] / n * 1e6:.0f} us vs {cpu[canned.pid] / n * 1e6:.0f} us"
             )
     finally:
-        for process in (sandbox, canned):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=15)
+        for server in (sandbox, canned):
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=15)
     return 0
 
 

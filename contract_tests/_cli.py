@@ -48,7 +48,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     from spec._openapi import to_openapi
 
     if args.control:  # the sandbox's control API, a document of its own
-        from mockserver._control import control_openapi
+        from mockserver import control_openapi
 
         document = control_openapi()
     else:
@@ -101,22 +101,23 @@ def _token(text: str) -> tuple[str, int]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from mockserver import Sandbox
+
     try:
         from mockserver import serve
-        from mockserver._control import Sandbox
-        from mockserver._worlds import Worlds, mock_factory
     except ImportError as exc:
         raise CliError(str(exc)) from None
 
     tokens = dict(args.token) or {"mock-token": 1}
-    factory = mock_factory(tokens, rate_limits=not args.no_rate_limits, spec=spec.load(args.spec))
-    sandbox = Sandbox(Worlds(factory, seed=args.seed, max_worlds=args.max_worlds), secrets=tokens)
+    sandbox = Sandbox.create(
+        tokens,
+        seed=args.seed,
+        max_worlds=args.max_worlds,
+        rate_limits=not args.no_rate_limits,
+        spec=spec.load(args.spec),
+    )
     return serve(
-        sandbox,
-        host=args.host,
-        port=args.port,
-        secrets=tokens,
-        blocking=sandbox.may_block,
+        sandbox, host=args.host, port=args.port, secrets=tokens, blocking=sandbox.may_block
     )
 
 

@@ -15,7 +15,7 @@ Every request (API or control) may name a world with ``X-BeatPass-Sandbox: NAME`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -24,12 +24,24 @@ from typing import Any
 import httpx
 from jsonschema import Draft202012Validator
 
+from spec import Spec
+
 from ._clock import ManualClock
 from ._faults import MESSAGES
+from ._mock import DEFAULT_TOKEN
 from ._redact import redact
 from ._seed import MOCK_USER_ID
 from ._validation import parse_json
-from ._worlds import HEADER, JournalEntry, OffsetClock, SandboxError, World, Worlds
+from ._worlds import (
+    DEFAULT_MAX_WORLDS,
+    HEADER,
+    JournalEntry,
+    OffsetClock,
+    SandboxError,
+    World,
+    Worlds,
+    mock_factory,
+)
 
 __all__ = ["OPERATIONS", "PREFIX", "Sandbox", "control_openapi"]
 
@@ -358,6 +370,22 @@ class Sandbox:
         self.worlds = worlds
         self.secrets = tuple(secrets)
         self.version = _version()
+
+    @classmethod
+    def create(
+        cls,
+        tokens: Mapping[str, int] | None = None,
+        *,
+        seed: int = 0,
+        max_worlds: int = DEFAULT_MAX_WORLDS,
+        rate_limits: bool = True,
+        spec: Spec | None = None,
+    ) -> Sandbox:
+        """The sandbox ``beatpass-contract serve`` serves: ``tokens`` maps each valid token
+        to the user it acts as (default ``{"mock-token": 1}``), in every world."""
+        given = dict(tokens) if tokens else {DEFAULT_TOKEN: MOCK_USER_ID}
+        factory = mock_factory(given, rate_limits=rate_limits, spec=spec)
+        return cls(Worlds(factory, seed=seed, max_worlds=max_worlds), secrets=given)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         try:

@@ -13,12 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver import BackgroundServer
-from mockserver._control import OPERATIONS, PREFIX, Sandbox, control_openapi
-from mockserver._worlds import Worlds, mock_factory
+from mockserver import BackgroundServer, Sandbox, control_openapi
+from mockserver._control import OPERATIONS, PREFIX
 
 TOKEN = "ctl-token"
-FACTORY = mock_factory({TOKEN: 1}, rate_limits=False)
 
 
 class Client:
@@ -43,7 +41,7 @@ class Client:
 
 @pytest.fixture
 def sandbox() -> Iterator[Client]:
-    box = Sandbox(Worlds(FACTORY, seed=3, max_worlds=2), secrets=(TOKEN,))
+    box = Sandbox.create({TOKEN: 1}, seed=3, max_worlds=2, rate_limits=False)
     with (
         BackgroundServer(box, base_path="", blocking=box.may_block) as server,
         httpx.Client(base_url=server.origin, timeout=10) as http,
