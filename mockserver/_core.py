@@ -38,13 +38,16 @@ log = logging.getLogger("mockserver")
 HISTORY = 1000
 """Requests kept in ``api.requests``..."""
 HISTORY_BYTES = 4 * 1024 * 1024
-"""...and at most this many bytes of bodies in it (oldest dropped first)."""
+"""...and at most this many bytes in it, bodies plus :data:`EXCHANGE_OVERHEAD` each."""
 CALLS = 10_000
 """Calls kept in ``routes[...].calls``, all operations together..."""
 CALLS_BYTES = 8 * 1024 * 1024
-"""...and at most this many bytes of bodies in them (oldest dropped first)."""
+"""...and at most this many bytes in them, bodies plus :data:`EXCHANGE_OVERHEAD` each."""
 CACHE_BYTES = 8 * 1024 * 1024
 """Bytes of rendered answers the read cache keeps (oldest dropped first)."""
+EXCHANGE_OVERHEAD = 2048
+"""Bytes counted per kept exchange besides its bodies: a request and a response object with
+their headers, so that many tiny calls are bounded as surely as a few large ones."""
 SIDE_EFFECTS = 10_000
 """Entries each side-effect list keeps (outbox, charges, uploads, events; oldest dropped)."""
 
@@ -158,14 +161,16 @@ class MockCore:
     ) -> None:
         """Keep the exchange in ``history`` and in its operation's calls, each bounded by
         count and by body bytes, and bound the side-effect lists a write may have grown."""
-        size = len(request.content) + len(response.content)
+        size = len(request.content) + len(response.content) + EXCHANGE_OVERHEAD
         self.history.append((request, response))
         self._history_bytes += size
         while len(self.history) > 1 and (
             len(self.history) > HISTORY or self._history_bytes > HISTORY_BYTES
         ):
             old_request, old_response = self.history.popleft()
-            self._history_bytes -= len(old_request.content) + len(old_response.content)
+            self._history_bytes -= (
+                len(old_request.content) + len(old_response.content) + EXCHANGE_OVERHEAD
+            )
         if op is not None:
             calls = self.routes[op.id].calls
             calls.record(request, response)

@@ -222,13 +222,13 @@ class BeatPassMock:
     def routes(self) -> dict[str, RouteStats]:
         """Calls per operation id, read like respx's: ``api.routes["tracks.show"].call_count``,
         ``.called``, ``.calls.last.request``, ``.calls[0].response`` (recent calls kept: the
-        last 10,000 of all operations, at most 8 MiB of bodies; ``call_count`` counts all)."""
+        last 10,000 of all operations, at most 8 MiB; ``call_count`` counts all)."""
         return self.core.routes
 
     @property
     def requests(self) -> list[tuple[httpx.Request, httpx.Response]]:
         """The requests the mock answered, with their responses: the last 1000, at most 4 MiB
-        of bodies."""
+        (bodies plus 2 KiB each)."""
         return list(self.core.history)
 
     @property

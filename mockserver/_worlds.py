@@ -42,7 +42,7 @@ HEADER = "x-beatpass-sandbox"
 DEFAULT_WORLD = "default"
 DEFAULT_MAX_WORLDS = 16
 """Named worlds a sandbox holds besides the default one. Each is about 1 MB of store plus its
-bounded caches (answers 8 MiB, history 4 MiB, route calls 8 MiB of bodies): at most about
+bounded caches (answers 8 MiB, history 4 MiB, route calls 8 MiB): at most about
 20 MiB, so 17 worlds stay under 400 MB whatever clients send."""
 JOURNAL = 1000
 """Requests each world's journal keeps (newest last)."""
