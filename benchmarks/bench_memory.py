@@ -87,7 +87,7 @@ def main() -> int:
     parser.add_argument("--reads", type=int, default=6000)
     parser.add_argument("--writes", type=int, default=50_000)
     parser.add_argument("--respx", type=int, default=52_000)
-    parser.add_argument("--bound", type=float, default=150.0, help="MB of RSS growth allowed")
+    parser.add_argument("--bound", type=float, default=100.0, help="MB of RSS growth allowed")
     args = parser.parse_args()
     started = time.perf_counter()
     start, after_reads, after_writes = served(args.reads, args.writes)
