@@ -49,10 +49,21 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 def cmd_openapi(args: argparse.Namespace) -> int:
     from spec._openapi import to_openapi
 
-    document = to_openapi(spec.load(args.spec), args.tier)
+    if args.control:  # the sandbox's control API, a document of its own
+        from mockserver import control_openapi
+
+        document = control_openapi()
+    else:
+        document = to_openapi(spec.load(args.spec), args.tier)
     _write_json(document, args.out)
     if args.out != "-":
-        view = "both tiers" if args.tier == "both" else f"{args.tier} tier"
+        view = (
+            "control API"
+            if args.control
+            else "both tiers"
+            if args.tier == "both"
+            else f"{args.tier} tier"
+        )
         print(f"wrote OpenAPI 3.1 ({view}, {len(document['paths'])} paths) to {args.out}")
     return 0
 
@@ -139,8 +150,21 @@ def _update_baseline(
     return 0
 
 
+def _token(text: str) -> tuple[str, int]:
+    """``--token T`` (user 1) or ``--token T=USER``: a valid token acting as that user. Only
+    digits after the last ``=`` make a user id, so a token ending in ``=`` stays whole."""
+    value, _, user = text.rpartition("=")
+    if not (value and user.isascii() and user.isdigit()):
+        value, user = text, "1"
+    if not value.strip() or any(c.isspace() for c in value):
+        raise argparse.ArgumentTypeError(f"{text!r}: a token is non-empty, without spaces")
+    if not 0 < int(user) < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r}: USER in T=USER is a user id (1, 2, ...)")
+    return value, int(user)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    from mockserver import BeatPassMock, SystemClock
+    from mockserver import Sandbox
 
     from ._listen import check_host, check_port
 
@@ -151,15 +175,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     check_host(args.host, allow_non_loopback=args.allow_non_loopback)
     check_port(args.host, args.port)
 
-    tokens = tuple(args.token) or ("mock-token",)
-    api = BeatPassMock(
+    tokens = dict(args.token) or {"mock-token": 1}
+    sandbox = Sandbox.create(
+        tokens,
         seed=args.seed,
-        tokens=tokens,
-        clock=SystemClock(),
+        max_worlds=args.max_worlds,
         rate_limits=not args.no_rate_limits,
         spec=spec.load(args.spec),
     )
-    return serve(api.served_handler, host=args.host, port=args.port, secrets=tokens)
+    return serve(
+        sandbox, host=args.host, port=args.port, secrets=tokens, blocking=sandbox.may_block
+    )
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -331,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="both: responses are anyOf [token, public] where they differ (default); "
         "public: as an anonymous caller meets the API; token: as a caller with a token",
     )
+    p.add_argument(
+        "--control",
+        action="store_true",
+        help="describe the served sandbox's control API (/__beatpass) instead",
+    )
     p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser(
@@ -372,8 +403,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--token",
         action="append",
         default=[],
-        metavar="T",
-        help="a valid Bearer token (repeatable; default: mock-token)",
+        type=_token,
+        metavar="T[=USER]",
+        help="a valid Bearer token, acting as user USER (default 1); repeatable; "
+        "default: mock-token",
+    )
+    p.add_argument(
+        "--max-worlds",
+        type=_bounded(int, 0, 1024),
+        default=16,
+        metavar="N",
+        help="isolated worlds (X-BeatPass-Sandbox) held besides the default one (default 16)",
     )
     p.add_argument(
         "--no-rate-limits",

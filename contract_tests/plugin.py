@@ -376,7 +376,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 @pytest.fixture
 def beatpass_mock(request: pytest.FixtureRequest) -> Iterator[BeatPassMock]:
-    """A fresh, seeded BeatPass mock, patched into httpx for this test (skipped live)."""
+    """A fresh, seeded BeatPass mock, patched into httpx for this test (skipped live); while
+    it is active no other client (requests, urllib, aiohttp, a raw socket) can connect to the
+    API's host, so nothing in the test reaches production."""
     if LIVE_KEY in request.config.stash:
         pytest.skip("live run: tests that need the mock are offline only")
     options = MockOptions.from_marker(request.node.get_closest_marker("beatpass_mock"))

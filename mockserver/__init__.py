@@ -4,14 +4,16 @@
 >>> with BeatPassMock(seed=1) as api:
 ...     pass
 
-The HTTP sandbox (``serve``, ``BackgroundServer``, ``ASGIAdapter``) needs the ``server`` extra
-(uvicorn); it is imported on first use, so the mock and the pytest plugin work without it.
+``Sandbox`` is the served sandbox's handler (isolated worlds and the ``/__beatpass`` control
+API). Serving over HTTP (``serve``, ``BackgroundServer``, ``ASGIAdapter``) needs the ``server``
+extra (uvicorn); it is imported on first use, so the mock and the pytest plugin work without it.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from ._auth import AuthResult, TokenStore
 from ._clock import ManualClock, SystemClock
+from ._control import Sandbox, control_openapi
 from ._core import MockCore, RouteStats
 from ._faults import Fault, FaultInjector
 from ._mock import DEFAULT_TOKEN, BeatPassMock
@@ -53,9 +55,11 @@ __all__ = [
     "MockCore",
     "RouteStats",
     "Router",
+    "Sandbox",
     "SideEffects",
     "Store",
     "SystemClock",
     "TokenStore",
+    "control_openapi",
     "serve",
 ]

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -36,6 +36,50 @@ from ._validation import RequestError, read_body, read_params
 
 log = logging.getLogger("mockserver")
 HISTORY = 1000
+"""Requests kept in ``api.requests``..."""
+HISTORY_BYTES = 4 * 1024 * 1024
+"""...and at most this many bytes in it, bodies plus :data:`EXCHANGE_OVERHEAD` each."""
+CALLS = 10_000
+"""Calls kept in ``routes[...].calls``, all operations together..."""
+CALLS_BYTES = 8 * 1024 * 1024
+"""...and at most this many bytes in them, bodies plus :data:`EXCHANGE_OVERHEAD` each."""
+CACHE_BYTES = 8 * 1024 * 1024
+"""Bytes of rendered answers the read cache keeps (oldest dropped first)."""
+EXCHANGE_OVERHEAD = 2048
+"""Bytes counted per kept exchange besides its bodies: a request and a response object with
+their headers, so that many tiny calls are bounded as surely as a few large ones."""
+SIDE_EFFECTS = 10_000
+"""Entries each side-effect list keeps (outbox, charges, uploads, events; oldest dropped)."""
+
+
+class RecordedCall(NamedTuple):
+    """One answered request, as respx's ``Call``: ``call.request``, ``call.response``."""
+
+    request: httpx.Request
+    response: httpx.Response
+
+
+class CallList(deque[RecordedCall]):
+    """The recent calls of an operation (see :data:`CALLS`), read like respx's ``CallList``:
+    ``.last``, ``.called``, ``.call_count`` (every call, also those no longer kept)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.call_count = 0
+
+    def record(self, request: httpx.Request, response: httpx.Response) -> None:
+        self.append(RecordedCall(request, response))
+        self.call_count += 1
+
+    @property
+    def called(self) -> bool:
+        return self.call_count > 0
+
+    @property
+    def last(self) -> RecordedCall:
+        if not self:
+            raise IndexError("no call was recorded")
+        return self[-1]
 
 
 @dataclass
@@ -43,14 +87,15 @@ class RouteStats:
     """Calls of one operation, for assertions such as ``routes["tracks.show"].called``."""
 
     operation: Operation
-    calls: deque[tuple[httpx.Request, httpx.Response]] = field(
-        default_factory=lambda: deque(maxlen=HISTORY)
-    )
-    call_count: int = 0
+    calls: CallList = field(default_factory=CallList)
+
+    @property
+    def call_count(self) -> int:
+        return self.calls.call_count
 
     @property
     def called(self) -> bool:
-        return self.call_count > 0
+        return self.calls.called
 
 
 class MockCore:
@@ -76,14 +121,23 @@ class MockCore:
         self.limiter = RateLimiter(spec.policies, clock, enabled=rate_limits)
         self.faults = FaultInjector(seed)
         self.routes = {op_id: RouteStats(op) for op_id, op in spec.operations.items()}
-        self.history: deque[tuple[httpx.Request, httpx.Response]] = deque(maxlen=HISTORY)
+        self.history: deque[tuple[httpx.Request, httpx.Response]] = deque()
         self.undocumented: deque[tuple[str, str]] = deque(maxlen=HISTORY)
         self.unsourced: deque[tuple[str, int, tuple[str, ...]]] = deque(maxlen=HISTORY)
         """Answers that held filler: (operation, status, the places of the invented values)."""
+        self._history_bytes = 0
+        self._calls: deque[tuple[CallList, int]] = deque()  # every kept call, oldest first
+        self._calls_bytes = 0
         self._cache: dict[tuple[Any, ...], bytes] = {}
+        self._cache_bytes = 0
         self.served_timeout = 30.0
         """Seconds an injected timeout holds a served answer (real time)."""
         self._lock = threading.Lock()
+
+    @property
+    def cache_bytes(self) -> int:
+        """Bytes of rendered answers held by the read cache (at most :data:`CACHE_BYTES`)."""
+        return self._cache_bytes
 
     # -- entry point --------------------------------------------------------------------------
 
@@ -102,12 +156,40 @@ class MockCore:
             log.exception("mock failed on %s %s", request.method, request.url.path)
             response, op = _error(500, "Server Error"), None
         with self._lock:
-            self.history.append((request, response))
-            if op is not None:
-                stats = self.routes[op.id]
-                stats.call_count += 1
-                stats.calls.append((request, response))
+            self._remember(request, response, op)
         return response
+
+    def _remember(
+        self, request: httpx.Request, response: httpx.Response, op: Operation | None
+    ) -> None:
+        """Keep the exchange in ``history`` and in its operation's calls, each bounded by
+        count and by body bytes, and bound the side-effect lists a write may have grown."""
+        size = len(request.content) + len(response.content) + EXCHANGE_OVERHEAD
+        self.history.append((request, response))
+        self._history_bytes += size
+        while len(self.history) > 1 and (
+            len(self.history) > HISTORY or self._history_bytes > HISTORY_BYTES
+        ):
+            old_request, old_response = self.history.popleft()
+            self._history_bytes -= (
+                len(old_request.content) + len(old_response.content) + EXCHANGE_OVERHEAD
+            )
+        if op is not None:
+            calls = self.routes[op.id].calls
+            calls.record(request, response)
+            self._calls.append((calls, size))
+            self._calls_bytes += size
+            while len(self._calls) > 1 and (
+                len(self._calls) > CALLS or self._calls_bytes > CALLS_BYTES
+            ):
+                oldest, dropped = self._calls.popleft()
+                oldest.popleft()  # the oldest call overall is the oldest of its operation
+                self._calls_bytes -= dropped
+        if request.method not in ("GET", "HEAD"):
+            effects = self.store.side_effects
+            for bucket in (effects.outbox, effects.charges, effects.uploads, effects.events):
+                if len(bucket) > SIDE_EFFECTS:
+                    del bucket[: len(bucket) - SIDE_EFFECTS]
 
     def _handle(
         self, request: httpx.Request, served: bool = False
@@ -255,11 +337,21 @@ class MockCore:
                     self.unsourced.append((op.id, status, tuple(builder.unsourced)))
         content = json.dumps(payload, separators=(",", ":")).encode()
         if cache_key is not None and status == op.success_status:
-            with self._lock:
-                if len(self._cache) > 4096:
-                    self._cache.clear()
-                self._cache[cache_key] = content
+            self._cache_put(cache_key, content)
         return _raw(status, content, decision)
+
+    def _cache_put(self, key: tuple[Any, ...], content: bytes) -> None:
+        """Cache a rendered answer within :data:`CACHE_BYTES`, dropping the oldest first; an
+        answer larger than an eighth of the budget is not cached at all."""
+        if len(content) > CACHE_BYTES // 8:
+            return
+        with self._lock:
+            if key in self._cache:
+                return
+            self._cache[key] = content
+            self._cache_bytes += len(content)
+            while self._cache_bytes > CACHE_BYTES:
+                self._cache_bytes -= len(self._cache.pop(next(iter(self._cache))))
 
 
 def _transport(
@@ -267,15 +359,14 @@ def _transport(
 ) -> httpx.Response:
     """An injected timeout or connection error: raised as the httpx error in process; over HTTP,
     a timeout holds the answer ``core.served_timeout`` seconds of real time (clients with a
-    shorter timeout see a real one) then answers 504, and a connection error answers 503."""
-    if not served:
-        if timeout:
-            raise httpx.ReadTimeout("injected timeout", request=request)
+    shorter timeout see a real one) then answers 504, and the connection error is raised too:
+    the server drops the connection (see ``mockserver._asgi``)."""
+    if not timeout:
         raise httpx.ConnectError("injected connection error", request=request)
-    if timeout:
-        time.sleep(core.served_timeout)  # real time: the mock's own clock does not move
-        return _json(504, {"message": MESSAGES[504]}, decision)
-    return _json(503, {"message": MESSAGES[503]}, decision)
+    if not served:
+        raise httpx.ReadTimeout("injected timeout", request=request)
+    time.sleep(core.served_timeout)  # real time: the mock's own clock does not move
+    return _json(504, {"message": MESSAGES[504]}, decision)
 
 
 def _documented(op: Operation, status: int) -> int:
@@ -323,7 +414,14 @@ def _raw(
     decision: Decision | None,
     content_type: str = "application/json",
 ) -> httpx.Response:
-    return httpx.Response(status, content=content, headers=_headers(decision, content_type))
+    """An answer with its body already in memory. ``Response(content=...)`` would run the
+    body through httpx's decoders to read it back (about 60% of building the answer, a tenth
+    of a served request); the body is the bytes given, so they are set as read."""
+    headers = _headers(decision, content_type)
+    headers["Content-Length"] = str(len(content))
+    response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+    response._content = content  # what Response.read() sets; httpx is pinned below 0.29
+    return response
 
 
 def _preferred_status(request: httpx.Request) -> int | None:

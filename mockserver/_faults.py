@@ -113,6 +113,11 @@ class FaultInjector:
     def __len__(self) -> int:
         return len(self._faults)
 
+    def active(self) -> list[Fault]:
+        """The faults that may still fire, in the order they are tried."""
+        with self._lock:
+            return [f for f in self._faults if f.times is None or f.fired[0] < f.times]
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()

@@ -10,7 +10,8 @@ The same core handler serves ``httpx.MockTransport(api.handler)`` and the HTTP s
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +22,7 @@ from respx.models import SideEffectError
 import spec as spec_pkg
 from spec import Spec
 
+from . import _isolation
 from ._auth import TokenStore
 from ._clock import Clock, ManualClock, SystemClock
 from ._core import MockCore, RouteStats
@@ -35,6 +37,7 @@ CORS = {
         "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
     ),
 }
+_CORS_HEADERS = httpx.Headers(CORS)  # added to every served answer: built once
 CORS_PREFLIGHT = {
     **CORS,
     "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE",
@@ -43,22 +46,64 @@ CORS_PREFLIGHT = {
 }
 
 
-class _HandlerRoute(respx.Route):
-    """A respx route that hands matched requests straight to the mock's handler.
+class _ActiveRoute(respx.Route):
+    """The one respx route of all active mocks: a request to a host an active mock serves
+    goes to the innermost such mock (the last started), so nested mocks behave like nested
+    scopes; any other request is not matched, which lets another respx router (a test's own
+    ``respx_mock``) answer it, or respx refuse it."""
 
-    ``Route.mock(side_effect=...)`` inspects the callable's signature on every call, which
-    costs about as much as routing itself; the handler's signature is known.
-    """
-
-    def __init__(self, handler: Callable[[httpx.Request], httpx.Response], **lookups: Any) -> None:
-        super().__init__(**lookups)
-        self._handler = handler
-
-    def resolve(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+    def match(self, request: httpx.Request) -> Any:
+        mock = _ACTIVE.innermost(request.url.host)
+        if mock is None:
+            return None
         try:
-            return self._handler(request)
+            return mock.handler(request)
         except Exception as error:  # respx re-raises the origin to the client
             raise SideEffectError(self, origin=error) from error
+
+
+class _Router(respx.MockRouter):
+    """A respx router that keeps no call list: respx's grows by one call per request without
+    bound (about 4 KB each); the mock keeps its own, bounded (``api.requests``, ``routes``)."""
+
+    def record(self, request: httpx.Request, *, response: Any = None, route: Any = None) -> None:
+        return None
+
+
+class _Active:
+    """The mocks started and not yet stopped, innermost last, and the router serving them."""
+
+    def __init__(self) -> None:
+        self.stack: list[BeatPassMock] = []
+        self.router: _Router | None = None
+        self.lock = threading.Lock()
+
+    def innermost(self, host: str) -> BeatPassMock | None:
+        for mock in reversed(self.stack):
+            if mock.base_url.host == host:
+                return mock
+        return None
+
+    def push(self, mock: BeatPassMock) -> None:
+        with self.lock:
+            if self.router is None:
+                router = _Router(assert_all_called=False, assert_all_mocked=True)
+                router.add(_ActiveRoute())
+                router.start()
+                self.router = router
+            self.stack.append(mock)
+            _isolation.guard(mock.base_url.host)
+
+    def remove(self, mock: BeatPassMock) -> None:
+        with self.lock:
+            self.stack.remove(mock)
+            _isolation.release(mock.base_url.host)
+            if not self.stack and self.router is not None:
+                self.router.stop()
+                self.router = None
+
+
+_ACTIVE = _Active()
 
 
 class BeatPassMock:
@@ -100,7 +145,7 @@ class BeatPassMock:
             rate_limits=rate_limits,
             base_path=self.base_url.path.rstrip("/"),
         )
-        self._router: respx.MockRouter | None = None
+        self._started = False
 
     # -- the handler and its transports --------------------------------------------------------
 
@@ -109,8 +154,9 @@ class BeatPassMock:
         return self.core.handle(request)
 
     def served_handler(self, request: httpx.Request) -> httpx.Response:
-        """The core for the HTTP sandbox: injected transport faults are answered (a timeout
-        after 30 s with 504, a connection error with 503), and browsers get permissive CORS,
+        """The core for the HTTP sandbox: an injected timeout is answered (504 after 30 s), a
+        connection error raised for the server to drop the connection, and browsers get
+        permissive CORS,
         as local sandboxes (Prism, WireMock) give them."""
         if request.method == "OPTIONS" and "access-control-request-method" in request.headers:
             asked = request.headers.get("access-control-request-headers")
@@ -120,7 +166,7 @@ class BeatPassMock:
             }
             return httpx.Response(204, headers=headers)
         response = self.core.handle(request, served=True)
-        response.headers.update(CORS)
+        response.headers.update(_CORS_HEADERS)
         return response
 
     @property
@@ -144,18 +190,20 @@ class BeatPassMock:
     # -- patching httpx with respx -------------------------------------------------------------
 
     def start(self) -> BeatPassMock:
-        """Route every httpx request to the API host to the mock; any other host is refused."""
-        if self._router is None:
-            router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
-            router.add(_HandlerRoute(self.handler, host=self.base_url.host))
-            router.start()
-            self._router = router
+        """Route every httpx request to the API host to the mock (any other host is refused
+        unless another respx router answers it), and refuse every other client's connections
+        to that host (requests, urllib, aiohttp, raw sockets): nothing reaches production.
+
+        Mocks nest: the last started answers until it stops, then the previous one again."""
+        if not self._started:
+            _ACTIVE.push(self)
+            self._started = True
         return self
 
     def stop(self) -> None:
-        if self._router is not None:
-            self._router.stop()
-            self._router = None
+        if self._started:
+            _ACTIVE.remove(self)
+            self._started = False
 
     def __enter__(self) -> BeatPassMock:
         return self.start()
@@ -172,12 +220,15 @@ class BeatPassMock:
 
     @property
     def routes(self) -> dict[str, RouteStats]:
-        """Calls per operation id: ``api.routes["tracks.show"].call_count``."""
+        """Calls per operation id, read like respx's: ``api.routes["tracks.show"].call_count``,
+        ``.called``, ``.calls.last.request``, ``.calls[0].response`` (recent calls kept: the
+        last 10,000 of all operations, at most 8 MiB; ``call_count`` counts all)."""
         return self.core.routes
 
     @property
     def requests(self) -> list[tuple[httpx.Request, httpx.Response]]:
-        """Every request the mock answered (the last 1000), with its response."""
+        """The requests the mock answered, with their responses: the last 1000, at most 4 MiB
+        (bodies plus 2 KiB each)."""
         return list(self.core.history)
 
     @property

@@ -8,6 +8,7 @@ naming exactly the fields that failed, in Laravel's wording, which the real API 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -153,6 +154,30 @@ def read_params(
     return values
 
 
+class NonFiniteNumber(ValueError):
+    """``NaN``, ``Infinity`` or a number too large for a double, in a JSON document."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise NonFiniteNumber(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NonFiniteNumber(f"{text} is out of range for a number")
+    return value
+
+
+def parse_json(content: bytes) -> Any:
+    """Strict JSON (RFC 8259): ``NaN``, ``Infinity`` and numbers that overflow to infinity
+    are errors. Python's parser accepts them, and a stored infinity would make every later
+    answer that shows it invalid JSON (``"price":Infinity``)."""
+    return json.loads(
+        content.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+    )
+
+
 def read_body(op: Operation, schemas: Schemas, content: bytes, content_type: str) -> Any:
     """The JSON body, checked against the operation's body schema."""
     if op.body is None:
@@ -169,7 +194,9 @@ def read_body(op: Operation, schemas: Schemas, content: bytes, content_type: str
                 400, "The request body must be JSON (Content-Type: application/json)."
             )
         try:
-            data = json.loads(content.decode("utf-8"))
+            data = parse_json(content)
+        except NonFiniteNumber as exc:
+            raise RequestError(400, f"Malformed JSON in the request body: {exc}.") from None
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise RequestError(400, "Malformed JSON in the request body.") from None
     errors = field_errors(schemas, f"operations/{op.id}/body", data)

@@ -554,10 +554,14 @@ def test_rate_limited_fuzz_answers_429_in_the_documented_format(mock_errors: _Er
 
 # -- over loopback: the served sandbox, one keep-alive client ----------------------------------
 
-# uvicorn (h11) answers a request it cannot parse itself, before the ASGI adapter (and so the
-# mock) sees it: plain text, not the API's error body, and it closes the connection. The adapter
-# cannot shape that answer, so it is pinned exactly here and any other non-JSON answer fails.
-UVICORN_PARSE_ERROR = (400, "text/plain; charset=utf-8", b"Invalid HTTP request received.")
+# uvicorn answers a request it cannot parse itself, before the ASGI adapter (and so the mock)
+# sees it, and closes the connection; the sandbox's protocol gives that answer the API's error
+# format. It is pinned exactly here.
+UVICORN_PARSE_ERROR = (
+    400,
+    "application/json",
+    b'{"message": "Bad Request: Invalid HTTP request received."}',
+)
 # h11 also gives up on a request head (request line plus headers) bigger than its buffer limit,
 # which uvicorn leaves at h11's default (16 KiB). Whether it does depends on how the head
 # arrives (one read of it all passes), so for such heads either answer is accepted.
@@ -642,7 +646,7 @@ def _raw_exchange(origin: str, data: bytes) -> bytes:
     ],
     ids=["junk-line", "space-in-target", "header-without-colon", "binary", "raw-0xff-in-target"],
 )
-def test_unparseable_requests_get_uvicorns_400_and_the_sandbox_keeps_serving(
+def test_unparseable_requests_get_a_400_in_the_error_format_and_the_sandbox_keeps_serving(
     sandbox: BackgroundServer, request_bytes: bytes
 ) -> None:
     status_line, _, rest = _raw_exchange(sandbox.origin, request_bytes).partition(b"\r\n")
