@@ -98,7 +98,7 @@ def test_side_effects_keep_the_latest_entries_only(
         for track in [1, 2, 3] * 20:
             assert client.post(f"/tracks/{track}/plays", json={}).status_code == 200
     assert len(api.events) == 50
-    assert api.events[-1]["path"] == {"track": 3}
+    assert api.events[-1]["track_id"] == 3
 
 
 def _port(server: BackgroundServer) -> int:
