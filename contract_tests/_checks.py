@@ -15,6 +15,7 @@ from typing import Any
 from spec import Spec
 
 from . import _failures as f
+from ._acceptance import Facts, Reader, explain
 from ._exchange import Exchange
 
 Check = Callable[["CheckContext", Exchange], None]
@@ -33,6 +34,10 @@ def check(func: Check) -> Check:
 @dataclass
 class CheckContext:
     spec: Spec
+    facts: Facts | None = None
+    """What the target knows about its records (the mock's store; None live)."""
+    read: Reader | None = None
+    """A documented read on the target, for the checks that compare two answers."""
 
 
 def _fail(
@@ -331,11 +336,30 @@ def page_problem(page: Mapping[str, Any]) -> str:
     return ""
 
 
+@check
+def positive_data_acceptance(ctx: CheckContext, ex: Exchange) -> None:
+    """A valid request naming records the target holds gets a documented success status; a
+    4xx passes only when a rule the check can evaluate explains it (``_acceptance.RULES``)."""
+    if not ex.valid or ex.status < 400 or ex.status >= 500:
+        return
+    if explain(ctx.spec, ex, ctx.facts, ctx.read) is not None:
+        return
+    success = ", ".join(str(s) for s in ex.op.statuses if s < 400)
+    raise _fail(
+        f.ValidRequestRefused,
+        "positive_data_acceptance",
+        ex,
+        f"{success} (no rule of ownership, state or limit explains a refusal here)",
+        ex.excerpt(),
+    )
+
+
 #: Checks applied to every answer of a valid request, the specific ones first so that the
 #: failure raised names the defect (the schema check, last, catches whatever else is wrong).
 DEFAULT_CHECKS = (
     "status_code_conformance",
     "no_server_error",
+    "positive_data_acceptance",
     "content_type_conformance",
     "error_body_format",
     "retry_after_on_429",

@@ -92,3 +92,7 @@ class WriteNotPersisted(CheckFailure):
 
 class RateLimitNotEnforced(CheckFailure):
     title = "Rate limit not enforced"
+
+
+class ValidRequestRefused(CheckFailure):
+    title = "A valid request was refused"

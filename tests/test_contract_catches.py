@@ -240,3 +240,118 @@ def test_token_tier_richness_names_a_missing_rich_field() -> None:
         failures = run_checks(session.ctx, ex)
     assert [f.check for f in failures] == ["token_tier_richness", "response_schema_conformance"]
     assert "missing price" in str(failures[0])
+
+
+REFUSING = """
+import json, httpx, pytest
+import spec
+from contract_tests import MockTarget
+from mockserver import BeatPassMock
+
+API = spec.load()
+
+
+def op_of(request):
+    path = request.url.path.split("/api/v1", 1)[1]
+    for op in API.operations.values():
+        parts, sent = op.path.strip("/").split("/"), path.strip("/").split("/")
+        if op.method == request.method and len(parts) == len(sent) and all(
+            p == s or p.startswith("{") for p, s in zip(parts, sent)
+        ):
+            return op
+    return None
+
+
+class Broken(MockTarget):
+    def transport(self):
+        def handler(request):
+            response = self.mock.handler(request)
+            op = op_of(request)
+            status = STATUS(op, response)
+            if status is None:
+                return response
+            headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+            content = json.dumps({"message": "Not found."}).encode()
+            return httpx.Response(status, content=content, headers=headers)
+        return httpx.MockTransport(handler)
+
+
+@pytest.fixture
+def beatpass_target():
+    return Broken(BeatPassMock(seed=1, rate_limits=False))
+"""
+
+#: 404 {"message": "Not found."} wherever the mock would succeed, on operations documenting a 404.
+REFUSES_WITH_404 = """
+def STATUS(op, response):
+    if op is not None and response.status_code < 300 and 404 in op.responses:
+        return 404
+    return None
+"""
+
+#: Every operation answers its first documented 4xx.
+FIRST_4XX = """
+def STATUS(op, response):
+    if op is None:
+        return None
+    return min(s for s in op.responses if 400 <= s < 500)
+"""
+
+
+@pytest.mark.parametrize("broken", [REFUSES_WITH_404, FIRST_4XX], ids=["refuses-404", "first-4xx"])
+def test_an_api_that_refuses_valid_requests_fails_the_suite(
+    pytester: pytest.Pytester, broken: str
+) -> None:
+    """The shapes are right (documented statuses, error bodies), the meaning is not: every
+    valid request is refused. The shipped suite fails, naming positive_data_acceptance."""
+    pytester.makeconftest(REFUSING + broken)
+    result = pytester.runpytest(
+        "--pyargs",
+        "contract_tests.suite.test_operations",
+        "contract_tests.suite.test_pagination",
+        "-k",
+        "tracks.show or albums.show or users.follow or playlists.create or tracks.list",
+        "-p",
+        "no:randomly",
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 4, outcomes
+    result.stdout.fnmatch_lines(["*A valid request was refused [[]positive_data_acceptance[]]*"])
+    result.stdout.fnmatch_lines(["*positive_data_acceptance: * failed of *"])
+    assert "mock-token" not in result.stdout.str()
+
+
+def test_acceptance_passes_a_refusal_a_rule_explains() -> None:
+    """The control: another user's track may not be updated; the mock's 403 is explained by
+    its documented ownership, so the check passes it, and names the rule."""
+    from contract_tests._acceptance import explain
+
+    target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
+    others = [t["id"] for t in target.mock.records("Track") if t["id"] not in set(
+        target.owned_ids("Track", "id")
+    )]
+    with Session(target) as session:
+        draft = Draft(API.operations["tracks.update"], f"/tracks/{others[0]}", {}, {"name": "x"})
+        ex = session.exercise(draft, "token")
+        assert ex.status == 403
+        why = explain(API, ex, session.ctx.facts, session.ctx.read)
+    assert why is not None and why.startswith("not_the_owner:"), why
+
+
+def test_acceptance_fails_the_owner_refused() -> None:
+    """The owner's own update refused with 403: no rule explains it."""
+
+    def refuse_updates(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.method == "PUT":
+            return _rewrite(response, {"message": "This action is unauthorized."}, status=403)
+        return response
+
+    target = BrokenTarget(refuse_updates)
+    mine = target.owned_ids("Track", "id")
+    with Session(target) as session:
+        draft = Draft(API.operations["tracks.update"], f"/tracks/{mine[0]}", {}, {"name": "x"})
+        ex = session.send(draft, "token")
+        ex.valid = True
+        failures = run_checks(session.ctx, ex)
+    assert [f.check for f in failures] == ["positive_data_acceptance"]
+    assert "A valid request was refused" in str(failures[0])
