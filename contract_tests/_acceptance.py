@@ -71,7 +71,7 @@ def named(op: Operation, ex: Exchange) -> list[Named]:
     for p in op.path_params:
         resource = p.resource
         if resource is None and p.resource_from is not None:  # /radio/{type}/{id}
-            resource = dict(p.resource_by).get(values.get(p.resource_from))
+            resource = dict(p.resource_by).get(values.get(p.resource_from, ""))
         if resource is not None and p.name in values:
             found.append(Named(resource, _key(values[p.name]), "path"))
     body = request_json(ex)
@@ -81,9 +81,9 @@ def named(op: Operation, ex: Exchange) -> list[Named]:
             if isinstance(value, (int, str)) and not isinstance(value, bool):
                 found.append(Named(resource, value, "body"))
         for field, resource in BODY_ID_LISTS.items():
-            values = body.get(field)
-            if isinstance(values, list):
-                found.extend(Named(resource, v, "body") for v in values if isinstance(v, int))
+            listed = body.get(field)
+            if isinstance(listed, list):
+                found.extend(Named(resource, v, "body") for v in listed if isinstance(v, int))
     return found
 
 
@@ -96,9 +96,8 @@ def path_values(op: Operation, url_path: str) -> dict[str, str]:
         return {}
     from urllib.parse import unquote
 
-    return {
-        t[1:-1]: unquote(s) for t, s in zip(template, sent) if t.startswith("{") and t.endswith("}")
-    }
+    pairs = zip(template, sent, strict=True)
+    return {t[1:-1]: unquote(s) for t, s in pairs if t.startswith("{") and t.endswith("}")}
 
 
 def request_json(ex: Exchange) -> Any:
@@ -150,7 +149,11 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def rule(name: str, statuses: set[int], operations: set[str] = frozenset()):  # type: ignore[no-untyped-def, assignment]
+def rule(
+    name: str, statuses: set[int], operations: frozenset[str] | set[str] = frozenset()
+) -> Callable[[Explanation], Explanation]:
+    """Register an explanation for refusals with ``statuses`` (of ``operations`` only)."""
+
     def register(func: Explanation) -> Explanation:
         RULES.append(Rule(name, frozenset(statuses), func, frozenset(operations)))
         return func
@@ -316,7 +319,8 @@ def _active(e: Evidence) -> str | None:
 
 @rule("no_tokens_left", {429}, {"beat_requests.create", "beat_requests.renew"})
 def _allowance(e: Evidence) -> str | None:
-    body = e.get("beat_requests.user.rate_limit_status.show", "/beat-requests/user/rate-limit-status")
+    path = "/beat-requests/user/rate-limit-status"
+    body = e.get("beat_requests.user.rate_limit_status.show", path)
     data = body.get("data") if isinstance(body, Mapping) else None
     if not isinstance(data, Mapping) or not isinstance(data.get("tokens_remaining"), int):
         return None
@@ -364,8 +368,11 @@ rule("not_in_playlist", {404, 422}, {"playlists.tracks.remove"})(_playlist_track
 def _library(present: bool) -> Explanation:
     def evaluate(e: Evidence) -> str | None:
         listed = _listed(e, "users.me.liked_tracks.list", "/users/me/liked-tracks", "pagination")
-        hits = [i for i in _sent_ids(e, "track_id") if listed is not None and (i in listed) is present]
-        return f"track {hits[0]} is {'already' if present else 'not'} in the library" if hits else None
+        if listed is None:
+            return None
+        hits = [i for i in _sent_ids(e, "track_id") if (i in listed) is present]
+        where = "already" if present else "not"
+        return f"track {hits[0]} is {where} in the library" if hits else None
 
     return evaluate
 
