@@ -387,4 +387,6 @@ def run_checks(
             recorder.drift(failure)
         recorder.check(name, failed=bool(failures and failures[-1].check == name))
     recorder.exchange(ex.op.id, ex.status)
+    if ex.valid:
+        recorder.valid(ex.op.id)
     return failures

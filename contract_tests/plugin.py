@@ -23,7 +23,7 @@ import pytest
 import spec
 from mockserver import BeatPassMock
 
-from ._coverage import Recorder, pop, push
+from ._coverage import DEFAULT_MIN_SUCCESS, Recorder, pop, push
 from ._live import DEFAULT_MAX_REQUESTS, DEFAULT_RATE
 from ._livemode import LiveSettings, XdistHooks, deselect_for_live, settings_from
 from ._profiles import ENV, PROFILES, activate, active
@@ -105,6 +105,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="N",
         help=f"live requests per minute, all workers together (default {DEFAULT_RATE})",
+    )
+    group.addoption(
+        "--beatpass-min-success",
+        type=float,
+        default=DEFAULT_MIN_SUCCESS,
+        metavar="SHARE",
+        help="fail the run when fewer than this share of the operations tried with valid "
+        f"requests got a success answer at least once (default {DEFAULT_MIN_SUCCESS})",
     )
     group.addoption(
         "--beatpass-report",
@@ -210,11 +218,17 @@ class XdistCoverage:
             recorder.merge(json.loads(data))
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     recorder = session.config.stash.get(RECORDER_KEY, None)
     if workeroutput is not None and recorder is not None:  # an xdist worker: report upwards
         workeroutput["beatpass_coverage"] = json.dumps(recorder.as_dict())
+        return
+    if recorder is None or exitstatus not in (0, 5):
+        return
+    threshold = session.config.getoption("--beatpass-min-success", DEFAULT_MIN_SUCCESS)
+    if recorder.success_gate(spec.load(), threshold):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -227,6 +241,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("beatpass contract coverage")
     for line in recorder.summary_lines(api):
         terminalreporter.write_line(line)
+    gate = recorder.success_gate(api, config.getoption("--beatpass-min-success"))
+    if gate:
+        terminalreporter.write_line(f"{gate}: the run fails", red=True)
     path = config.getoption("--beatpass-coverage", None)
     if path:
         recorder.write_json(api, path)

@@ -358,3 +358,45 @@ def test_acceptance_fails_the_owner_refused() -> None:
         failures = run_checks(session.ctx, ex)
     assert [f.check for f in failures] == ["positive_data_acceptance"]
     assert "A valid request was refused" in str(failures[0])
+
+
+def test_the_success_gate_lists_operations_that_never_succeeded(pytester: pytest.Pytester) -> None:
+    """Operations tried with valid requests and never once answered with a success are listed,
+    and below the threshold share the run fails even where no test did."""
+    pytester.makeconftest(REFUSING + REFUSES_WITH_404)
+    pytester.makepyfile(
+        test_tolerant="""
+        import spec
+        from contract_tests._requests import Draft
+
+        def test_reads(beatpass_session):
+            op = spec.load().operations["tracks.show"]
+            ex = beatpass_session.send(Draft(op, "/tracks/1"), "token")
+            ex.valid = True  # a valid request, but this test only looks at shapes
+            assert ex.status == 404
+            from contract_tests._checks import run_checks
+            run_checks(beatpass_session.ctx, ex, ("status_code_conformance",))
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.stdout.fnmatch_lines(
+        [
+            "*operations that never got a success (1): tracks.show*",
+            "*success gate: 0/1 operations tried with valid requests got a success (0% < 90%)*",
+        ]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert pytester.runpytest("-p", "no:randomly", "--beatpass-min-success=0").ret == 0
+
+
+def test_the_summary_reports_successes(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(
+        "--pyargs",
+        "contract_tests.suite.test_operations",
+        "-k",
+        "[tracks.show] or [albums.show]",
+        "-p",
+        "no:randomly",
+    )
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*successes: 2/2 operations tried with valid requests got one*"])
