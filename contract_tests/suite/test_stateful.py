@@ -13,7 +13,6 @@ clock or outbox run only when the target is a mock.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -29,6 +28,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+import spec
 from contract_tests._checks import _fail
 from contract_tests._exchange import Exchange
 from contract_tests._failures import (
@@ -54,6 +54,7 @@ ALLOWANCE = "beat_request_allowance"
 FEW = 4  # records a machine creates: few, so rules meet each other's records
 
 M = TypeVar("M", bound="ApiMachine")
+API = spec.load()
 
 
 def mock_target(seed: int = 0) -> Target:
@@ -193,7 +194,7 @@ class PlaylistMachine(ApiMachine):
 
     seed = 1
     playlists = Bundle("playlists")
-    MAX_EDITORS = 10  # playlists.invite: "max editors 10"
+    MAX_EDITORS: ClassVar[int] = API.rule("playlists.max_editors")
     NEW_PLAYLISTS_EMPTY: ClassVar[bool] = True
     """A new playlist holds no tracks (set False for a target that seeds new playlists)."""
 
@@ -486,11 +487,13 @@ class CollectionMachine(ApiMachine):
 # -- 3. beat requests -------------------------------------------------------------------------
 
 
+def _costs_of(api: spec.Spec) -> dict[int, int]:
+    return {t["hours"]: t["tokens"] for t in api.rule("beat_requests.duration_tiers")}
+
+
 def _costs(target: Target) -> dict[int, int]:
-    """Token cost by duration, as beat_requests.create's note states it (24h=1, ...)."""
-    note = target.spec.operations["beat_requests.create"].note or ""
-    costs = {int(h): int(n) for h, n in re.findall(r"(\d+)h=(\d+)", note)}
-    return costs or {24: 1, 48: 2, 72: 3}
+    """Token cost by duration: the spec's duration tiers (24 h = 1 token, ...)."""
+    return _costs_of(target.spec)
 
 
 @dataclass
@@ -506,8 +509,9 @@ class BeatRequestMachine(ApiMachine):
 
     seed = 3
     requests = Bundle("beat_requests")
-    PERIOD = 30 * DAY  # the allowance is monthly; the renewal window is 30 days after expiry
-    MAX_SUBMISSIONS = 5  # beat_requests.fulfill: at most 5 tracks per producer per request
+    PERIOD: ClassVar[int] = API.rule("beat_requests.allowance_period_days") * DAY
+    RENEWAL_WINDOW: ClassVar[int] = API.rule("beat_requests.renewal_window_days") * DAY
+    MAX_SUBMISSIONS: ClassVar[int] = API.rule("beat_requests.max_submissions_per_producer")
     REFUNDS_ON_DELETE: ClassVar[bool] = True
     """beat_requests.delete: "spent tokens are refunded, capped at the plan allowance"."""
 
@@ -520,7 +524,7 @@ class BeatRequestMachine(ApiMachine):
         self.spends: list[tuple[float, int, str]] = []  # (when, tokens, request id)
         # Tokens spent before the run roll over at moments the model does not know: then the
         # clock stays inside their month.
-        self.max_advance = 29 * DAY if self.used_before else 3 * self.PERIOD
+        self.max_advance = self.PERIOD - DAY if self.used_before else 3 * self.PERIOD
         self.advanced = 0.0
         self.producers: dict[int, list[int]] = {}
         self.my_tracks: list[int] = []
@@ -549,7 +553,7 @@ class BeatRequestMachine(ApiMachine):
     def expired(self, r: RequestModel) -> bool:
         return self.target.now() >= r.expires
 
-    @rule(target=requests, hours=st.sampled_from([24, 48, 72]))
+    @rule(target=requests, hours=st.sampled_from(sorted(_costs_of(API))))
     def create(self, hours: int) -> Any:
         cost, left = self.costs[hours], self.remaining()
         body = {
@@ -612,8 +616,8 @@ class BeatRequestMachine(ApiMachine):
             self.expect(ex, 404, why=f"beat request {rid} was deleted")
         elif not self.expired(r):
             self.expect(ex, 409, why=f"beat request {rid} is still active")
-        elif now - r.expires > self.PERIOD:
-            self.expect(ex, 410, why=f"beat request {rid} expired over 30 days ago")
+        elif now - r.expires > self.RENEWAL_WINDOW:
+            self.expect(ex, 410, why=f"beat request {rid} expired outside the renewal window")
         elif left < cost:
             self.expect(ex, 429, why=f"renewal needs {cost} tokens, {left} left", check=ALLOWANCE)
         else:
@@ -1167,6 +1171,26 @@ class PurchaseMachine(ApiMachine):
             ex, purchased = self._purchased(track)
             if purchased != (track in self.bought):
                 raise self.lost(ex, f"purchased={track in self.bought} for track {track}", ex.body)
+
+    @invariant()
+    def purchase_list_agrees(self) -> None:
+        """``purchases.list`` holds a purchase of each track bought, of no track not bought."""
+        ex = self.call("purchases.list", "/purchases")
+        self.found(ex, "the caller's purchases")
+        listed = {p["track_id"] for p in ex.body["data"]} & set(self.tracks)
+        if listed != self.bought:
+            raise self.lost(ex, f"purchases of tracks {sorted(self.bought)}", sorted(listed))
+
+    @invariant()
+    def licence_list_agrees(self) -> None:
+        """``user.licenses.list`` holds every licence generated and not revoked, for its track."""
+        first, items = self.pages("user.licenses.list", "/user/licenses")
+        self.found(first, "the caller's licences")
+        listed = {item["uuid"]: item.get("track_id") for item in items if "uuid" in item}
+        for uuid, licence in self.model.items():
+            if not licence.revoked and listed.get(uuid) != licence.track:
+                expected = f"licence {uuid} of track {licence.track} listed"
+                raise self.lost(first, expected, sorted(listed.items())[:10])
 
     @precondition(lambda self: self.mock is not None)
     @invariant()
