@@ -20,8 +20,9 @@ from spec import Operation, Spec
 
 from ._exchange import Exchange
 
-Reader = Callable[[str, str], Any]
-"""``read(op_id, path)``: the JSON body of a documented read that succeeded, else None."""
+Reader = Callable[..., Any]
+"""``read(op_id, path, tier="token")``: the JSON body of a documented read that succeeded,
+else None."""
 
 #: Body fields that hold the id of another record (the request "names" it).
 BODY_IDS = {

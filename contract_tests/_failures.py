@@ -96,3 +96,15 @@ class RateLimitNotEnforced(CheckFailure):
 
 class ValidRequestRefused(CheckFailure):
     title = "A valid request was refused"
+
+
+class WrongRecord(CheckFailure):
+    title = "The answer is about another record than the one requested"
+
+
+class FactsDisagree(CheckFailure):
+    title = "The same fact reads differently in two answers"
+
+
+class DanglingReference(CheckFailure):
+    title = "An answer names a record that does not exist"

@@ -232,7 +232,8 @@ def test_the_suite_itself_fails_on_a_broken_target(pytester: pytest.Pytester) ->
 def test_token_tier_richness_names_a_missing_rich_field() -> None:
     def drop_price(request: httpx.Request, response: httpx.Response) -> httpx.Response:
         body = response.json()
-        body["track"].pop("price", None)
+        if "track" in body:  # the checks also read the track's artists and album
+            body["track"].pop("price", None)
         return _rewrite(response, body)
 
     with Session(BrokenTarget(drop_price)) as session:
@@ -329,9 +330,11 @@ def test_acceptance_passes_a_refusal_a_rule_explains() -> None:
     from contract_tests._acceptance import explain
 
     target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
-    others = [t["id"] for t in target.mock.records("Track") if t["id"] not in set(
-        target.owned_ids("Track", "id")
-    )]
+    others = [
+        t["id"]
+        for t in target.mock.records("Track")
+        if t["id"] not in set(target.owned_ids("Track", "id"))
+    ]
     with Session(target) as session:
         draft = Draft(API.operations["tracks.update"], f"/tracks/{others[0]}", {}, {"name": "x"})
         ex = session.exercise(draft, "token")
@@ -400,3 +403,99 @@ def test_the_summary_reports_successes(pytester: pytest.Pytester) -> None:
     )
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*successes: 2/2 operations tried with valid requests got one*"])
+
+
+# -- checks of meaning: each has a broken target it catches -----------------------------------
+
+
+def rename_in_lists(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """A track's name differs between its list entry and its detail."""
+    body = response.json()
+    if request.url.path.endswith("/tracks") and isinstance(body.get("tracks"), dict):
+        for track in body["tracks"]["data"]:
+            track["name"] = track["name"] + " (remix)"
+    return _rewrite(response, body)
+
+
+def anonymous_sees_other_plays(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """The public tier's value differs from the token tier's for the same record."""
+    body = response.json()
+    if "authorization" not in request.headers and isinstance(body.get("artist"), dict):
+        body["artist"]["name"] = "Somebody Else"
+    return _rewrite(response, body)
+
+
+def answers_another_track(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    body = response.json()
+    if isinstance(body.get("track"), dict):
+        body["track"]["id"] += 1
+    return _rewrite(response, body)
+
+
+def dangling_artist(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    body = response.json()
+    if isinstance(body.get("track"), dict) and body["track"].get("artists"):
+        body["track"]["artists"][0]["id"] = 987654
+    return _rewrite(response, body)
+
+
+MEANING = [
+    pytest.param(
+        rename_in_lists,
+        "tracks.list",
+        "token",
+        "/tracks",
+        "list_detail_agreement",
+        id="list-detail-disagree",
+    ),
+    pytest.param(
+        anonymous_sees_other_plays,
+        "artists.show",
+        "public",
+        "/artists/2",
+        "tier_agreement",
+        id="tiers-disagree",
+    ),
+    pytest.param(
+        answers_another_track,
+        "tracks.show",
+        "token",
+        "/tracks/3",
+        "answer_matches_request",
+        id="wrong-record",
+    ),
+    pytest.param(
+        dangling_artist,
+        "tracks.show",
+        "token",
+        "/tracks/3",
+        "referenced_ids_resolve",
+        id="dangling-artist",
+    ),
+]
+
+
+def _valid_request_failures(target: MockTarget, op_id: str, tier: str, path: str) -> list[str]:
+    """Send one valid request to ``target`` and name every check its answer fails."""
+    with Session(target) as session:
+        draft = Draft(API.operations[op_id], path, {"per_page": "5"} if "list" in op_id else {})
+        ex = session.send(draft, tier)  # type: ignore[arg-type]
+        ex.valid = True
+        failures = run_checks(session.ctx, ex)
+    assert "mock-token" not in "".join(map(str, failures))
+    return [f.check for f in failures]
+
+
+@pytest.mark.parametrize(("breakage", "op_id", "tier", "path", "check"), MEANING)
+def test_a_broken_meaning_fails_naming_the_check(
+    breakage: Breakage, op_id: str, tier: str, path: str, check: str
+) -> None:
+    assert check in _valid_request_failures(BrokenTarget(breakage), op_id, tier, path)
+
+
+@pytest.mark.parametrize(("breakage", "op_id", "tier", "path", "check"), MEANING)
+def test_the_real_mock_keeps_the_meaning(
+    breakage: Breakage, op_id: str, tier: str, path: str, check: str
+) -> None:
+    target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
+    assert _valid_request_failures(target, op_id, tier, path) == []

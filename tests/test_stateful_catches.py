@@ -216,3 +216,36 @@ def test_machines_do_not_shrink_under_ci_but_do_under_dev() -> None:
         assert Phase.shrink in _profiles.stateful_settings().phases
     finally:
         _profiles.activate(before)
+
+
+def test_the_shipped_machines_run_on_the_suite_target(pytester: pytest.Pytester) -> None:
+    """A user's ``beatpass_target`` (here a mock that forgets saved tracks) is where the
+    shipped machines run: the library machine fails on it, naming write_persists."""
+    pytester.makeconftest(
+        """
+        import copy, httpx, pytest
+        from contract_tests import MockTarget
+        from mockserver import BeatPassMock
+
+        class Forgetful(MockTarget):
+            def transport(self):
+                def handler(request):
+                    if not request.url.path.endswith("/add-to-library"):
+                        return self.mock.handler(request)
+                    before = copy.deepcopy(self.mock.store.edges["library"])
+                    response = self.mock.handler(request)
+                    self.mock.store.edges["library"] = before
+                    self.mock.store.touch()
+                    return response
+                return httpx.MockTransport(handler)
+
+        @pytest.fixture
+        def beatpass_target():
+            return Forgetful(BeatPassMock(seed=4, rate_limits=False))
+        """
+    )
+    result = pytester.runpytest(
+        "--pyargs", "contract_tests.suite.test_stateful", "-k", "library", "-p", "no:randomly"
+    )
+    assert result.parseoutcomes().get("failed") == 1
+    result.stdout.fnmatch_lines(["*A write did not persist [[]write_persists[]]*"])
