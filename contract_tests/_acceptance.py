@@ -128,6 +128,11 @@ class Evidence:
     def records(self) -> list[Named]:
         return named(self.op, self.ex)
 
+    @property
+    def caller(self) -> int | None:
+        """Who sent the request: nobody in the public tier, else the target's token holder."""
+        return None if self.ex.tier == "public" or self.facts is None else self.facts.caller
+
     def get(self, op_id: str, path: str) -> Any:
         return self.read(op_id, path) if self.read is not None else None
 
@@ -219,20 +224,20 @@ def _not_owner(e: Evidence) -> str | None:
         if catalogue and e.facts.public(n.resource, n.key) is not False:
             continue
         owners = e.facts.owners(n.resource, n.key)
-        if owners is not None and e.facts.caller not in owners:
-            who = "anonymous" if e.facts.caller is None else f"user {e.facts.caller}"
+        if owners is not None and e.caller not in owners:
+            who = "anonymous" if e.caller is None else f"user {e.caller}"
             return f"{n.resource} {n.key!r} belongs to {sorted(owners)}, the caller is {who}"
     return None
 
 
 def _own_record(e: Evidence) -> str | None:
     status = e.spec.rule("operations.refuse_own_record").get(e.op.id)
-    if status != e.ex.status or e.facts is None or e.facts.caller is None:
+    if status != e.ex.status or e.facts is None or e.caller is None:
         return None
     for n in e.records():
-        if n.resource == "User" and n.key == e.facts.caller:
+        if n.resource == "User" and n.key == e.caller:
             return f"user {n.key} is the caller"
-        if e.facts.caller in (e.facts.owners(n.resource, n.key) or ()):
+        if e.caller in (e.facts.owners(n.resource, n.key) or ()):
             return f"{n.resource} {n.key!r} is the caller's own"
     return None
 
