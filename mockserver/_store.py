@@ -164,12 +164,9 @@ class Store:
         return iter(self.records)
 
     def owners(self, record: Record) -> set[Any] | None:
-        """The users who own ``record``: its ``_members`` (a conversation's participants), its
-        ``_owner`` (an artist's ``_user``), or for a record
+        """The users who own ``record``: its ``_owner`` (an artist's ``_user``), or for a record
         credited to artists (a track, an album) the users behind those artists; None for what
         nobody owns (genres, tags). One rule for the 403s and for the ids tests draw."""
-        if "_members" in record:  # a conversation is its participants', whoever started it
-            return set(record["_members"])
         owner = record.get("_owner", record.get("_user"))
         if owner is not None:
             return {owner}
