@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from spec import Spec
 
 from . import _failures as f
+from ._acceptance import Facts, Reader, explain
 from ._exchange import Exchange
 
 Check = Callable[["CheckContext", Exchange], None]
@@ -33,6 +34,11 @@ def check(func: Check) -> Check:
 @dataclass
 class CheckContext:
     spec: Spec
+    facts: Facts | None = None
+    """What the target knows about its records (the mock's store; None live)."""
+    read: Reader | None = None
+    """A documented read on the target, for the checks that compare two answers."""
+    compared: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
 
 
 def _fail(
@@ -331,11 +337,201 @@ def page_problem(page: Mapping[str, Any]) -> str:
     return ""
 
 
+@check
+def positive_data_acceptance(ctx: CheckContext, ex: Exchange) -> None:
+    """A valid request naming records the target holds gets a documented success status; a
+    4xx passes only when a rule the check can evaluate explains it (``_acceptance.RULES``)."""
+    if not ex.valid or ex.status < 400 or ex.status >= 500:
+        return
+    if explain(ctx.spec, ex, ctx.facts, ctx.read) is not None:
+        return
+    success = ", ".join(str(s) for s in ex.op.statuses if s < 400)
+    raise _fail(
+        f.ValidRequestRefused,
+        "positive_data_acceptance",
+        ex,
+        f"{success} (no rule of ownership, state or limit explains a refusal here)",
+        ex.excerpt(),
+    )
+
+
+# -- checks of meaning: the same fact read twice agrees ----------------------------------------
+
+
+_DETAILS: dict[int, tuple[Spec, dict[str, tuple[str, str, str]]]] = {}
+
+
+def detail_reads(spec: Spec) -> dict[str, tuple[str, str, str]]:
+    """Per resource, its detail read (computed once per spec)."""
+    cached = _DETAILS.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        cached = _DETAILS[id(spec)] = (spec, _detail_reads(spec))
+    return cached[1]
+
+
+def _detail_reads(spec: Spec) -> dict[str, tuple[str, str, str]]:
+    """Per resource, its documented detail read: (operation id, path template, response key),
+    e.g. ``Track: (tracks.show, /tracks/{id}, track)``. Only reads whose answer holds the record
+    under one key, and whose one path parameter is its id."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for op in sorted(spec.operations.values(), key=lambda o: (len(o.path), o.id)):
+        params = op.path_params
+        if not op.read_only or len(params) != 1 or params[0].resource != op.resource:
+            continue
+        schema = op.responses[op.success_status].schema or {}
+        spot = {"resource": op.resource}
+        keys = [k for k, v in schema.get("properties", {}).items() if v == spot]
+        if op.resource is not None and keys and params[0].name in ("id",):
+            found.setdefault(op.resource, (op.id, op.path.replace("{id}", "{}"), keys[0]))
+    return found
+
+
+def _primary(ctx: CheckContext, ex: Exchange) -> tuple[str, str, Mapping[str, Any]] | None:
+    """The record a detail answer is about: (resource, requested id, the object answered)."""
+    from ._acceptance import path_values
+
+    if not ex.op.read_only or ex.status >= 300 or not isinstance(ex.body, Mapping):
+        return None
+    detail = detail_reads(ctx.spec).get(ex.op.resource or "")
+    if detail is None or detail[0] != ex.op.id:
+        return None
+    obj = ex.body.get(detail[2])
+    requested = path_values(ex.op, ex.request.url.path).get("id")
+    if not isinstance(obj, Mapping) or requested is None:
+        return None
+    return ex.op.resource or "", requested, obj
+
+
+@check
+def answer_matches_request(ctx: CheckContext, ex: Exchange) -> None:
+    """A detail read answers for the id it was asked about, not for another record."""
+    found = _primary(ctx, ex)
+    if found is not None and str(found[2].get("id")) != found[1]:
+        raise _fail(
+            f.WrongRecord,
+            "answer_matches_request",
+            ex,
+            f"{found[0]} {found[1]} (the id requested)",
+            f"{found[0]} {found[2].get('id')!r}",
+        )
+
+
+def disagreement(first: Mapping[str, Any], second: Mapping[str, Any]) -> str:
+    """The first field two renderings of one record disagree on ('' when none): scalars by
+    value, nested records by id, lists of records by their ids."""
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return ("record", value.get("id")) if "id" in value else None
+        if isinstance(value, list):
+            return [shape(v) for v in value]
+        return value
+
+    for key in sorted(set(first) & set(second)):
+        a, b = shape(first[key]), shape(second[key])
+        if a is not None and b is not None and a != b:
+            return f"{key}: {str(first[key])[:80]} vs {str(second[key])[:80]}"
+    return ""
+
+
+def _compared(ctx: CheckContext, key: tuple[str, ...]) -> bool:
+    """Whether this comparison was already made in this run (each costs a read, so each kind
+    of answer is compared a few times per operation, not on every example)."""
+    seen = ctx.compared.setdefault(key[:2], set())
+    if key in seen or len(seen) >= COMPARISONS_PER_OPERATION:
+        return True
+    seen.add(key)
+    return False
+
+
+COMPARISONS_PER_OPERATION = 3
+
+
+@check
+def list_detail_agreement(ctx: CheckContext, ex: Exchange) -> None:
+    """A record read from a list and from its detail read agrees on every shared field."""
+    if ctx.read is None or not ex.op.read_only or ex.status >= 300:
+        return
+    details = detail_reads(ctx.spec)
+    for resource, obj in _success_resources(ctx, ex):
+        detail = details.get(resource)
+        if detail is None or detail[0] == ex.op.id or "id" not in obj:
+            continue
+        if _compared(ctx, ("list", ex.op.id, ex.tier, resource, str(obj["id"]))):
+            return
+        body = ctx.read(detail[0], detail[1].format(obj["id"]), ex.tier)
+        other = body.get(detail[2]) if isinstance(body, Mapping) else None
+        if not isinstance(other, Mapping):
+            continue  # the detail read failed: positive_data_acceptance reports that one
+        problem = disagreement(obj, other)
+        if problem:
+            raise _fail(
+                f.FactsDisagree,
+                "list_detail_agreement",
+                ex,
+                f"{resource} {obj['id']} as {detail[0]} answers it",
+                problem,
+            )
+        return
+
+
+@check
+def tier_agreement(ctx: CheckContext, ex: Exchange) -> None:
+    """A record read anonymously shows the same values as read with a token."""
+    if ctx.read is None or ex.tier != "public" or "token" not in ex.op.tiers:
+        return
+    found = _primary(ctx, ex)
+    if found is None or _compared(ctx, ("tier", ex.op.id, found[1])):
+        return
+    detail = detail_reads(ctx.spec)[found[0]]
+    body = ctx.read(ex.op.id, ex.op.path.replace("{id}", found[1]), "token")
+    other = body.get(detail[2]) if isinstance(body, Mapping) else None
+    problem = disagreement(found[2], other) if isinstance(other, Mapping) else ""
+    if problem:
+        raise _fail(
+            f.FactsDisagree,
+            "tier_agreement",
+            ex,
+            f"{found[0]} {found[1]} as the token tier answers it",
+            problem,
+        )
+
+
+@check
+def referenced_ids_resolve(ctx: CheckContext, ex: Exchange) -> None:
+    """Every record an answer names (a track's artists and album, a purchase's track) exists:
+    offline the target's records say so; live, a few are read through their detail read."""
+    if not ex.op.read_only or ex.status >= 300 or ex.body is None:
+        return  # a write's answer names what it wrote: whether that stays is write_persists's
+    for resource, obj in _success_resources(ctx, ex):
+        key = obj.get("id")
+        if key is None:
+            continue
+        if ctx.facts is not None:
+            held = ctx.facts.held(resource, key)
+        elif ctx.read is not None and resource in detail_reads(ctx.spec):
+            if _compared(ctx, ("ref", ex.op.id, resource, str(key))):
+                continue
+            op_id, path, _ = detail_reads(ctx.spec)[resource]
+            held = ctx.read(op_id, path.format(key), "token") is not None
+        else:
+            held = None
+        if held is False:
+            raise _fail(
+                f.DanglingReference,
+                "referenced_ids_resolve",
+                ex,
+                f"{resource} {key!r} to exist",
+                f"no {resource} {key!r}",
+            )
+
+
 #: Checks applied to every answer of a valid request, the specific ones first so that the
 #: failure raised names the defect (the schema check, last, catches whatever else is wrong).
 DEFAULT_CHECKS = (
     "status_code_conformance",
     "no_server_error",
+    "positive_data_acceptance",
     "content_type_conformance",
     "error_body_format",
     "retry_after_on_429",
@@ -344,6 +540,10 @@ DEFAULT_CHECKS = (
     "token_tier_richness",
     "pagination_consistency",
     "response_schema_conformance",
+    "answer_matches_request",
+    "referenced_ids_resolve",
+    "list_detail_agreement",
+    "tier_agreement",
 )
 
 
@@ -363,4 +563,6 @@ def run_checks(
             recorder.drift(failure)
         recorder.check(name, failed=bool(failures and failures[-1].check == name))
     recorder.exchange(ex.op.id, ex.status)
+    if ex.valid:
+        recorder.valid(ex.op.id)
     return failures

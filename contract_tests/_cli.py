@@ -265,7 +265,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             failures = sum(report["failures"].values())
             print(
                 f"verify: {report['operations_exercised']}/{report['operations_total']} operations "
-                f"exercised, {sum(report['checks'].values())} checks run, {failures} failed"
+                f"exercised, {report['operations_succeeded']}/{report['operations_tried_valid']} "
+                f"with a success, {sum(report['checks'].values())} checks run, {failures} failed"
                 + "".join(f"; {name}: {n}" for name, n in report["failures"].items())
             )
     return 0 if status == 0 else 1

@@ -18,6 +18,10 @@ from spec import Spec
 from ._redaction import redact
 
 MAX_DRIFTS = 2000
+DEFAULT_MIN_SUCCESS = 0.9
+"""The share of operations tried with valid requests that must get a success at least once.
+Below it the run fails: an API that refuses (or a target that errors on) most valid requests
+has drifted, whatever shapes its refusals have."""
 
 
 class Recorder:
@@ -26,6 +30,8 @@ class Recorder:
         self.checks: Counter[str] = Counter()
         self.failures: Counter[str] = Counter()
         self.requests = 0
+        self.tried: Counter[str] = Counter()
+        """Valid requests sent per operation (the acceptance check's, not negative tests')."""
         self.drifts: list[dict[str, Any]] = []
         """Every failure in detail (the first MAX_DRIFTS), for the drift report."""
         self.unchecked: set[str] = set()
@@ -36,6 +42,10 @@ class Recorder:
         with self._lock:
             self.statuses[op_id][status] += 1
             self.requests += 1
+
+    def valid(self, op_id: str) -> None:
+        with self._lock:
+            self.tried[op_id] += 1
 
     def check(self, name: str, *, failed: bool) -> None:
         with self._lock:
@@ -72,6 +82,7 @@ class Recorder:
             },
             "checks": dict(sorted(self.checks.items())),
             "failures": dict(sorted(self.failures.items())),
+            "valid_requests": dict(sorted(self.tried.items())),
         }
 
     def merge(self, data: dict[str, Any]) -> None:
@@ -82,6 +93,7 @@ class Recorder:
                     self.statuses[op][int(status)] += n
             self.checks.update(data.get("checks", {}))
             self.failures.update(data.get("failures", {}))
+            self.tried.update(data.get("valid_requests", {}))
             self.drifts.extend(data.get("drifts", [])[: max(0, MAX_DRIFTS - len(self.drifts))])
             self.unchecked.update(data.get("operations_unchecked_budget_spent", []))
 
@@ -92,6 +104,7 @@ class Recorder:
             self.failures.clear()
             self.drifts.clear()
             self.unchecked.clear()
+            self.tried.clear()
             self.requests = 0
 
     def report(self, spec: Spec) -> dict[str, Any]:
@@ -102,8 +115,16 @@ class Recorder:
             op_id: {s for s, r in op.responses.items() if not r.shared} for op_id, op in ops.items()
         }
         exercised = {op: set(c) & documented[op] for op, c in self.statuses.items() if op in ops}
+        successes = self.successes()
+        tried = sorted(op for op in self.tried if op in ops)
+        never = [op for op in tried if not successes.get(op)]
         return {
             **self.as_dict(),
+            "successes": successes,
+            "operations_tried_valid": len(tried),
+            "operations_succeeded": len(tried) - len(never),
+            "operations_never_succeeded": never,
+            "success_share": round((len(tried) - len(never)) / len(tried), 4) if tried else 1.0,
             "operations_total": len(ops),
             "operations_exercised": len(seen),
             "operations_missing": sorted(set(ops) - seen),
@@ -115,6 +136,24 @@ class Recorder:
                 if documented[op] - exercised.get(op, set())
             },
         }
+
+    def successes(self) -> dict[str, int]:
+        """Success answers (a status below 400) per operation, every operation answered."""
+        return {
+            op: sum(n for status, n in counts.items() if status < 400)
+            for op, counts in sorted(self.statuses.items())
+        }
+
+    def success_gate(self, spec: Spec, threshold: float) -> str:
+        """Why the run fails the success gate ('' when it passes)."""
+        report = self.report(spec)
+        if report["success_share"] >= threshold:
+            return ""
+        return (
+            f"success gate: {report['operations_succeeded']}/{report['operations_tried_valid']} "
+            f"operations tried with valid requests got a success "
+            f"({report['success_share']:.0%} < {threshold:.0%})"
+        )
 
     def summary_lines(self, spec: Spec) -> list[str]:
         report = self.report(spec)
@@ -137,6 +176,16 @@ class Recorder:
                 + ", ".join(unchecked[:10])
                 + (" ..." if len(unchecked) > 10 else "")
             )
+        if report["operations_tried_valid"]:
+            lines.append(
+                f"successes: {report['operations_succeeded']}/{report['operations_tried_valid']} "
+                f"operations tried with valid requests got one "
+                f"({sum(report['successes'].values())} success answers; per operation in the "
+                f"--beatpass-coverage file)"
+            )
+        never = report["operations_never_succeeded"]
+        if never:
+            lines.append(f"operations that never got a success ({len(never)}): {', '.join(never)}")
         missing = report["operations_missing"]
         if missing:
             shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")

@@ -25,6 +25,9 @@ class Exchange:
     now: float
     """The target's clock when the response arrived (for ``X-RateLimit-Reset``)."""
     secrets: tuple[str, ...] = field(default=(), repr=False)  # never in a traceback
+    valid: bool = False
+    """A valid request of the caller's own tier (drawn by the valid strategies): it must be
+    accepted unless a rule explains the refusal (``positive_data_acceptance``)."""
     _body: Any = field(default=_MISSING, repr=False)
 
     @property

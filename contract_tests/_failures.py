@@ -92,3 +92,19 @@ class WriteNotPersisted(CheckFailure):
 
 class RateLimitNotEnforced(CheckFailure):
     title = "Rate limit not enforced"
+
+
+class ValidRequestRefused(CheckFailure):
+    title = "A valid request was refused"
+
+
+class WrongRecord(CheckFailure):
+    title = "The answer is about another record than the one requested"
+
+
+class FactsDisagree(CheckFailure):
+    title = "The same fact reads differently in two answers"
+
+
+class DanglingReference(CheckFailure):
+    title = "An answer names a record that does not exist"

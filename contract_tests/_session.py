@@ -8,6 +8,7 @@ import httpx
 
 from spec import Operation, Tier
 
+from ._acceptance import facts_of
 from ._checks import DEFAULT_CHECKS, CheckContext, run_checks
 from ._coverage import current
 from ._exchange import Exchange
@@ -24,7 +25,7 @@ class Session:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.spec = target.spec
-        self.ctx = CheckContext(target.spec)
+        self.ctx = CheckContext(target.spec, facts_of(target), self.read)
         self.strategies = RequestStrategies(target.spec, target)
         self._clients: dict[str, httpx.Client] = {}
 
@@ -56,9 +57,23 @@ class Session:
             raise failures[0]
 
     def exercise(self, draft: Draft, tier: Tier) -> Exchange:
+        """Send a valid request and check the answer, acceptance included."""
         ex = self.send(draft, tier)
+        ex.valid = not draft.mutation
         self.check(ex)
         return ex
+
+    def read(self, op_id: str, path: str, tier: Tier = "token") -> object:
+        """The body of a documented read with the token, when it succeeds (else None): the
+        checks that compare two answers use it, and it counts as a request like any other."""
+        op = self.spec.operations[op_id]
+        response = self.client(tier).request(op.method, path)
+        if response.status_code != op.success_status:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None
 
     def operation(self, op_id: str) -> Operation:
         return self.spec.operations[op_id]

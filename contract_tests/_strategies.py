@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from spec import Operation, Parameter, Spec
 from spec._strategies import StrategyBuilder
 
+from ._acceptance import BODY_ID_LISTS
 from ._requests import _ID_FIELDS, Draft
 from ._requests import query_text as _text
 from ._skips import skip
@@ -114,6 +115,12 @@ class RequestStrategies:
             if k in op.body.schema.get("properties", {})
             and (held := self._held(r, "id")) is not None
         }
+        props = op.body.schema.get("properties", {})
+        for key, resource in BODY_ID_LISTS.items():
+            held = self._held(resource, "id") if key in props else None
+            if held is not None:
+                size = props[key].get("minItems", 1)
+                id_fields[key] = st.lists(held, min_size=max(size, 1), max_size=3, unique=True)
         if not id_fields:
             return body
         return st.tuples(body, st.fixed_dictionaries(id_fields)).map(

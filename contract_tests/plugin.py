@@ -25,7 +25,7 @@ import spec
 from mockserver import BeatPassMock
 
 from . import _liveoptions as opts
-from ._coverage import Recorder, pop, push
+from ._coverage import DEFAULT_MIN_SUCCESS, Recorder, pop, push
 from ._livemode import LiveSettings, XdistHooks, deselect_for_live, settings_from
 from ._outputs import redact_report
 from ._profiles import ENV, PROFILES, activate, active, register_with_hypothesis, resolve
@@ -124,6 +124,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="N",
         help=f"live: cap on each answer's decoded size (default {opts.DEFAULT_MAX_BYTES})",
+    )
+    group.addoption(
+        "--beatpass-min-success",
+        type=float,
+        default=DEFAULT_MIN_SUCCESS,
+        metavar="SHARE",
+        help="fail the run when fewer than this share of the operations tried with valid "
+        f"requests got a success answer at least once (default {DEFAULT_MIN_SUCCESS})",
     )
     group.addoption(
         "--beatpass-report",
@@ -283,17 +291,21 @@ class XdistCoverage:
             recorder.merge(json.loads(data))
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     recorder = session.config.stash.get(RECORDER_KEY, None)
     if workeroutput is not None and recorder is not None:  # an xdist worker: report upwards
         workeroutput["beatpass_coverage"] = json.dumps(recorder.as_dict())
-    elif (
-        recorder is not None
-        and LIVE_KEY in session.config.stash
-        and (recorder.failures or recorder.drifts)
-        and session.exitstatus == 0
-    ):  # a live run that found drift never exits 0, whatever became of the test that saw it
+        return
+    if recorder is None:
+        return
+    live_drift = LIVE_KEY in session.config.stash and (recorder.failures or recorder.drifts)
+    if live_drift and session.exitstatus == 0:  # a live run that found drift never exits 0
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if exitstatus not in (0, 5):
+        return
+    threshold = session.config.getoption("--beatpass-min-success", DEFAULT_MIN_SUCCESS)
+    if recorder.success_gate(spec.load(), threshold):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -356,6 +368,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("beatpass contract coverage")
     for line in recorder.summary_lines(api):
         terminalreporter.write_line(line)
+    gate = recorder.success_gate(api, config.getoption("--beatpass-min-success"))
+    if gate:
+        terminalreporter.write_line(f"{gate}: the run fails", red=True)
     path = config.getoption("--beatpass-coverage", None)
     if path:
         recorder.write_json(api, path, (live.token,) if live is not None else ())

@@ -232,7 +232,8 @@ def test_the_suite_itself_fails_on_a_broken_target(pytester: pytest.Pytester) ->
 def test_token_tier_richness_names_a_missing_rich_field() -> None:
     def drop_price(request: httpx.Request, response: httpx.Response) -> httpx.Response:
         body = response.json()
-        body["track"].pop("price", None)
+        if "track" in body:  # the checks also read the track's artists and album
+            body["track"].pop("price", None)
         return _rewrite(response, body)
 
     with Session(BrokenTarget(drop_price)) as session:
@@ -240,3 +241,261 @@ def test_token_tier_richness_names_a_missing_rich_field() -> None:
         failures = run_checks(session.ctx, ex)
     assert [f.check for f in failures] == ["token_tier_richness", "response_schema_conformance"]
     assert "missing price" in str(failures[0])
+
+
+REFUSING = """
+import json, httpx, pytest
+import spec
+from contract_tests import MockTarget
+from mockserver import BeatPassMock
+
+API = spec.load()
+
+
+def op_of(request):
+    path = request.url.path.split("/api/v1", 1)[1]
+    for op in API.operations.values():
+        parts, sent = op.path.strip("/").split("/"), path.strip("/").split("/")
+        if op.method == request.method and len(parts) == len(sent) and all(
+            p == s or p.startswith("{") for p, s in zip(parts, sent)
+        ):
+            return op
+    return None
+
+
+class Broken(MockTarget):
+    def transport(self):
+        def handler(request):
+            response = self.mock.handler(request)
+            op = op_of(request)
+            status = STATUS(op, response)
+            if status is None:
+                return response
+            headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+            content = json.dumps({"message": "Not found."}).encode()
+            return httpx.Response(status, content=content, headers=headers)
+        return httpx.MockTransport(handler)
+
+
+@pytest.fixture
+def beatpass_target():
+    return Broken(BeatPassMock(seed=1, rate_limits=False))
+"""
+
+#: 404 {"message": "Not found."} wherever the mock would succeed, on operations documenting a 404.
+REFUSES_WITH_404 = """
+def STATUS(op, response):
+    if op is not None and response.status_code < 300 and 404 in op.responses:
+        return 404
+    return None
+"""
+
+#: Every operation answers its first documented 4xx.
+FIRST_4XX = """
+def STATUS(op, response):
+    if op is None:
+        return None
+    return min(s for s in op.responses if 400 <= s < 500)
+"""
+
+
+@pytest.mark.parametrize("broken", [REFUSES_WITH_404, FIRST_4XX], ids=["refuses-404", "first-4xx"])
+def test_an_api_that_refuses_valid_requests_fails_the_suite(
+    pytester: pytest.Pytester, broken: str
+) -> None:
+    """The shapes are right (documented statuses, error bodies), the meaning is not: every
+    valid request is refused. The shipped suite fails, naming positive_data_acceptance."""
+    pytester.makeconftest(REFUSING + broken)
+    result = pytester.runpytest(
+        "--pyargs",
+        "contract_tests.suite.test_operations",
+        "contract_tests.suite.test_pagination",
+        "-k",
+        "[tracks.show] or [albums.show] or [users.follow] or [playlists.create] or [tracks.list]",
+        "-p",
+        "no:randomly",
+        "--beatpass-profile",
+        "live",  # two examples and no shrinking: a refusal fails at once
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 3, outcomes
+    result.stdout.fnmatch_lines(["*A valid request was refused [[]positive_data_acceptance[]]*"])
+    result.stdout.fnmatch_lines(["*positive_data_acceptance: * failed of *"])
+    assert "mock-token" not in result.stdout.str()
+
+
+def test_acceptance_passes_a_refusal_a_rule_explains() -> None:
+    """The control: another user's track may not be updated; the mock's 403 is explained by
+    its documented ownership, so the check passes it, and names the rule."""
+    from contract_tests._acceptance import explain
+
+    target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
+    others = [
+        t["id"]
+        for t in target.mock.records("Track")
+        if t["id"] not in set(target.owned_ids("Track", "id"))
+    ]
+    with Session(target) as session:
+        draft = Draft(API.operations["tracks.update"], f"/tracks/{others[0]}", {}, {"name": "x"})
+        ex = session.exercise(draft, "token")
+        assert ex.status == 403
+        why = explain(API, ex, session.ctx.facts, session.ctx.read)
+    assert why is not None
+    assert why.startswith("not_the_owner:"), why
+
+
+def test_acceptance_fails_the_owner_refused() -> None:
+    """The owner's own update refused with 403: no rule explains it."""
+
+    def refuse_updates(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.method == "PUT":
+            return _rewrite(response, {"message": "This action is unauthorized."}, status=403)
+        return response
+
+    target = BrokenTarget(refuse_updates)
+    mine = target.owned_ids("Track", "id")
+    with Session(target) as session:
+        draft = Draft(API.operations["tracks.update"], f"/tracks/{mine[0]}", {}, {"name": "x"})
+        ex = session.send(draft, "token")
+        ex.valid = True
+        failures = run_checks(session.ctx, ex)
+    assert [f.check for f in failures] == ["positive_data_acceptance"]
+    assert "A valid request was refused" in str(failures[0])
+
+
+def test_the_success_gate_lists_operations_that_never_succeeded(pytester: pytest.Pytester) -> None:
+    """Operations tried with valid requests and never once answered with a success are listed,
+    and below the threshold share the run fails even where no test did."""
+    pytester.makeconftest(REFUSING + REFUSES_WITH_404)
+    pytester.makepyfile(
+        test_tolerant="""
+        import spec
+        from contract_tests._requests import Draft
+
+        def test_reads(beatpass_session):
+            op = spec.load().operations["tracks.show"]
+            ex = beatpass_session.send(Draft(op, "/tracks/1"), "token")
+            ex.valid = True  # a valid request, but this test only looks at shapes
+            assert ex.status == 404
+            from contract_tests._checks import run_checks
+            run_checks(beatpass_session.ctx, ex, ("status_code_conformance",))
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.stdout.fnmatch_lines(
+        [
+            "*operations that never got a success (1): tracks.show*",
+            "*success gate: 0/1 operations tried with valid requests got a success (0% < 90%)*",
+        ]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert pytester.runpytest("-p", "no:randomly", "--beatpass-min-success=0").ret == 0
+
+
+def test_the_summary_reports_successes(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(
+        "--pyargs",
+        "contract_tests.suite.test_operations",
+        "-k",
+        "[tracks.show] or [albums.show]",
+        "-p",
+        "no:randomly",
+    )
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*successes: 2/2 operations tried with valid requests got one*"])
+
+
+# -- checks of meaning: each has a broken target it catches -----------------------------------
+
+
+def rename_in_lists(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """A track's name differs between its list entry and its detail."""
+    body = response.json()
+    if request.url.path.endswith("/tracks") and isinstance(body.get("tracks"), dict):
+        for track in body["tracks"]["data"]:
+            track["name"] = track["name"] + " (remix)"
+    return _rewrite(response, body)
+
+
+def anonymous_sees_other_plays(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """The public tier's value differs from the token tier's for the same record."""
+    body = response.json()
+    if "authorization" not in request.headers and isinstance(body.get("artist"), dict):
+        body["artist"]["name"] = "Somebody Else"
+    return _rewrite(response, body)
+
+
+def answers_another_track(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    body = response.json()
+    if isinstance(body.get("track"), dict):
+        body["track"]["id"] += 1
+    return _rewrite(response, body)
+
+
+def dangling_artist(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    body = response.json()
+    if isinstance(body.get("track"), dict) and body["track"].get("artists"):
+        body["track"]["artists"][0]["id"] = 987654
+    return _rewrite(response, body)
+
+
+MEANING = [
+    pytest.param(
+        rename_in_lists,
+        "tracks.list",
+        "token",
+        "/tracks",
+        "list_detail_agreement",
+        id="list-detail-disagree",
+    ),
+    pytest.param(
+        anonymous_sees_other_plays,
+        "artists.show",
+        "public",
+        "/artists/2",
+        "tier_agreement",
+        id="tiers-disagree",
+    ),
+    pytest.param(
+        answers_another_track,
+        "tracks.show",
+        "token",
+        "/tracks/3",
+        "answer_matches_request",
+        id="wrong-record",
+    ),
+    pytest.param(
+        dangling_artist,
+        "tracks.show",
+        "token",
+        "/tracks/3",
+        "referenced_ids_resolve",
+        id="dangling-artist",
+    ),
+]
+
+
+def _valid_request_failures(target: MockTarget, op_id: str, tier: str, path: str) -> list[str]:
+    """Send one valid request to ``target`` and name every check its answer fails."""
+    with Session(target) as session:
+        draft = Draft(API.operations[op_id], path, {"per_page": "5"} if "list" in op_id else {})
+        ex = session.send(draft, tier)  # type: ignore[arg-type]
+        ex.valid = True
+        failures = run_checks(session.ctx, ex)
+    assert "mock-token" not in "".join(map(str, failures))
+    return [f.check for f in failures]
+
+
+@pytest.mark.parametrize(("breakage", "op_id", "tier", "path", "check"), MEANING)
+def test_a_broken_meaning_fails_naming_the_check(
+    breakage: Breakage, op_id: str, tier: str, path: str, check: str
+) -> None:
+    assert check in _valid_request_failures(BrokenTarget(breakage), op_id, tier, path)
+
+
+@pytest.mark.parametrize(("breakage", "op_id", "tier", "path", "check"), MEANING)
+def test_the_real_mock_keeps_the_meaning(
+    breakage: Breakage, op_id: str, tier: str, path: str, check: str
+) -> None:
+    target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
+    assert _valid_request_failures(target, op_id, tier, path) == []

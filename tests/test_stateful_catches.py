@@ -1,4 +1,5 @@
-"""The stateful machines catch a target whose writes do not persist, and name the defect."""
+"""The stateful machines catch a target whose writes do not persist, and name the defect: every
+machine has a broken mock it fails on, and passes on the unbroken one."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from contract_tests import MockTarget
 from contract_tests._failures import WriteNotPersisted
-from contract_tests.suite.test_stateful import ApiMachine, PlaylistMachine, PurchaseMachine
+from contract_tests.suite.test_stateful import (
+    ApiMachine,
+    BeatRequestMachine,
+    CollectionMachine,
+    LibraryMachine,
+    MessagingMachine,
+    PlaylistMachine,
+    PresetMachine,
+    PurchaseMachine,
+)
 from mockserver import BeatPassMock
 
 
@@ -24,6 +34,7 @@ class WriteNotStored(MockTarget):
         super().__init__(mock)
         self.pattern = re.compile(pattern)
         self.resource = resource
+        """A resource name, or ``edges:KIND`` for a relationship (follows, saves)."""
 
     def transport(self) -> httpx.BaseTransport:
         return httpx.MockTransport(self.handle)
@@ -32,9 +43,11 @@ class WriteNotStored(MockTarget):
         if request.method != "POST" or not self.pattern.search(request.url.path):
             return self.mock.handler(request)
         store = self.mock.store
-        before = copy.deepcopy(store.records[self.resource])
+        kind, _, name = self.resource.rpartition(":")
+        table = store.edges if kind == "edges" else store.records
+        before = copy.deepcopy(table[name])
         response = self.mock.handler(request)
-        store.records[self.resource] = before
+        table[name] = before
         store.touch()
         return response
 
@@ -74,8 +87,8 @@ QUICK = settings(
             7,
             r"/purchase/initiate$",
             "Purchase",
-            "tracks.purchase.status.show",
-            "purchased=True",
+            "tracks.purchase.status.show|purchases.list",
+            "purchased=True|purchases of tracks",
         ),
         (
             PurchaseMachine,
@@ -85,8 +98,67 @@ QUICK = settings(
             "licenses.verify|tracks.check_license",
             "valid=False|has_license=False",
         ),
+        (
+            PurchaseMachine,
+            7,
+            r"/tracks/\d+/generate-license$",
+            "License",
+            "user.licenses.list",
+            "listed",
+        ),
+        (
+            CollectionMachine,
+            2,
+            r"/collections$",
+            "Collection",
+            "collections.show|collections.(user.)?list",
+            "200|total",
+        ),
+        (
+            BeatRequestMachine,
+            3,
+            r"/beat-requests/[^/]+/fulfill$",
+            "Submission",
+            "beat_requests.submissions.list",
+            "submissions",
+        ),
+        (
+            LibraryMachine,
+            4,
+            r"/users/me/add-to-library$",
+            "edges:library",
+            "users.me.liked_tracks.list",
+            "liked tracks",
+        ),
+        (
+            PresetMachine,
+            5,
+            r"/exclusive-license-presets$",
+            "LicensePreset",
+            "exclusive_license_presets.(show|list)",
+            "200|listed",
+        ),
+        (
+            MessagingMachine,
+            6,
+            r"/messaging/messages$",
+            "Message",
+            "messaging.conversations.messages.list",
+            "in order",
+        ),
     ],
-    ids=["tracks-add", "tracks-order", "purchase", "licence-revoke"],
+    ids=[
+        "tracks-add",
+        "tracks-order",
+        "purchase",
+        "licence-revoke",
+        "licence-list",
+        "collection-create",
+        "beat-request-fulfil",
+        "library-save",
+        "preset-create",
+        "message-send",
+    ],
 )
 def test_a_machine_reports_a_write_that_was_not_stored(
     machine: type[ApiMachine],
@@ -108,7 +180,18 @@ def test_a_machine_reports_a_write_that_was_not_stored(
     assert str(failure).startswith("A write did not persist [write_persists]")
 
 
-@pytest.mark.parametrize(("machine", "seed"), [(PlaylistMachine, 1), (PurchaseMachine, 7)])
+@pytest.mark.parametrize(
+    ("machine", "seed"),
+    [
+        (PlaylistMachine, 1),
+        (CollectionMachine, 2),
+        (BeatRequestMachine, 3),
+        (LibraryMachine, 4),
+        (PresetMachine, 5),
+        (MessagingMachine, 6),
+        (PurchaseMachine, 7),
+    ],
+)
 def test_the_machine_passes_on_the_unbroken_mock(machine: type[ApiMachine], seed: int) -> None:
     unbroken = machine.for_target(lambda: MockTarget(BeatPassMock(seed=seed, rate_limits=False)))
     quick = settings(
@@ -133,3 +216,36 @@ def test_machines_do_not_shrink_under_ci_but_do_under_dev() -> None:
         assert Phase.shrink in _profiles.stateful_settings().phases
     finally:
         _profiles.activate(before)
+
+
+def test_the_shipped_machines_run_on_the_suite_target(pytester: pytest.Pytester) -> None:
+    """A user's ``beatpass_target`` (here a mock that forgets saved tracks) is where the
+    shipped machines run: the library machine fails on it, naming write_persists."""
+    pytester.makeconftest(
+        """
+        import copy, httpx, pytest
+        from contract_tests import MockTarget
+        from mockserver import BeatPassMock
+
+        class Forgetful(MockTarget):
+            def transport(self):
+                def handler(request):
+                    if not request.url.path.endswith("/add-to-library"):
+                        return self.mock.handler(request)
+                    before = copy.deepcopy(self.mock.store.edges["library"])
+                    response = self.mock.handler(request)
+                    self.mock.store.edges["library"] = before
+                    self.mock.store.touch()
+                    return response
+                return httpx.MockTransport(handler)
+
+        @pytest.fixture
+        def beatpass_target():
+            return Forgetful(BeatPassMock(seed=4, rate_limits=False))
+        """
+    )
+    result = pytester.runpytest(
+        "--pyargs", "contract_tests.suite.test_stateful", "-k", "library", "-p", "no:randomly"
+    )
+    assert result.parseoutcomes().get("failed") == 1
+    result.stdout.fnmatch_lines(["*A write did not persist [[]write_persists[]]*"])
