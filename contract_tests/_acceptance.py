@@ -34,6 +34,8 @@ BODY_IDS = {
     "playlist_id": "Playlist",
     "genre_id": "Genre",
     "preset_id": "LicensePreset",
+    "template_id": "CoverArtTemplate",
+    "spotify_album_id": "Album",
 }
 
 BODY_ID_LISTS = {"ids": "Track", "track_ids": "Track", "user_ids": "User"}
@@ -55,6 +57,9 @@ class Facts(Protocol):
     def public(self, resource: str, key: Any) -> bool | None:
         """Whether anyone may read the record (None: cannot tell)."""
 
+    def matching(self, resource: str, **fields: Any) -> list[dict[str, Any]] | None:
+        """The records whose fields have these values (None: cannot tell)."""
+
 
 @dataclass(frozen=True)
 class Named:
@@ -75,6 +80,10 @@ def named(op: Operation, ex: Exchange) -> list[Named]:
             resource = dict(p.resource_by).get(values.get(p.resource_from, ""))
         if resource is not None and p.name in values:
             found.append(Named(resource, _key(values[p.name]), "path"))
+    for p in op.query_params:  # a query id that names a record (?album_id=)
+        raw = ex.request.url.params.get(p.name)
+        if p.resource is not None and raw is not None:
+            found.append(Named(p.resource, _key(raw), "query"))
     body = request_json(ex)
     if isinstance(body, Mapping):
         for field, resource in BODY_IDS.items():
@@ -387,6 +396,97 @@ rule("already_in_library", {409}, {"users.me.add_to_library"})(_library(True))
 rule("not_in_library", {404}, {"users.me.remove_from_library"})(_library(False))
 
 
+@rule("no_licence", {404}, {"tracks.license_certificate.show", "tracks.download_license_pdf"})
+def _no_licence(e: Evidence) -> str | None:
+    body = e.get("tracks.check_license", f"/tracks/{e.track()}/check-license")
+    if isinstance(body, Mapping) and body.get("has_license") is False:
+        return "tracks.check_license says the caller holds no licence"
+    return None
+
+
+@rule("not_for_sale", {400}, {"tracks.purchase.initiate"})
+def _not_for_sale(e: Evidence) -> str | None:
+    body = e.get("tracks.show", f"/tracks/{e.track()}")
+    track = body.get("track") if isinstance(body, Mapping) else None
+    if isinstance(track, Mapping) and track.get("licensing_type") == "free":
+        return f"track {e.track()} is free (licensing_type free)"
+    return None
+
+
+@rule("not_pinned", {404}, {"artists.tracks.unpin"})
+def _not_pinned(e: Evidence) -> str | None:
+    values = path_values(e.op, e.ex.request.url.path)
+    body = e.get("artists.pinned_track.show", f"/artists/{values.get('artistId')}/pinned-track")
+    if not isinstance(body, Mapping) or "track" not in body:
+        return None
+    pinned = body["track"].get("id") if isinstance(body["track"], Mapping) else None
+    track = _key(values.get("trackId", ""))
+    return f"artists.pinned_track.show pins {pinned}, not {track}" if pinned != track else None
+
+
+def _lyrics(present: bool) -> Explanation:
+    def evaluate(e: Evidence) -> str | None:
+        found = e.facts.matching("Lyric", track_id=e.track()) if e.facts is not None else None
+        if found is None or bool(found) is not present:
+            return None
+        return f"track {e.track()} {'has' if present else 'has no'} lyrics"
+
+    return evaluate
+
+
+rule("no_lyrics", {404}, {"tracks.lyrics.show"})(_lyrics(False))
+rule("has_lyrics", {409, 422}, {"lyrics.create"})(_lyrics(True))
+
+
+@rule("duplicate_upload", {409}, {"tracks.create"})
+def _duplicate_upload(e: Evidence) -> str | None:
+    """Offline: a stored track sounds the same (``tracks.duplicate_match``: the fields the mock
+    compares in place of audio)."""
+    sent = request_json(e.ex)
+    tracks = e.facts.matching("Track") if e.facts is not None else None
+    if not isinstance(sent, Mapping) or tracks is None:
+        return None
+    fields = e.spec.rule("tracks.duplicate_match")
+    same = [
+        t["id"]
+        for t in tracks
+        if all(str(t.get(k)).casefold() == str(sent.get(k)).casefold() for k in fields)
+    ]
+    return f"track {same[0]} sounds the same" if same else None
+
+
+@rule("unknown_coupon", {422}, {"coupons.validate"})
+def _unknown_coupon(e: Evidence) -> str | None:
+    sent = request_json(e.ex)
+    code = str(sent.get("code") or "").strip().upper() if isinstance(sent, Mapping) else ""
+    held = e.facts.matching("Coupon", code=code) if e.facts is not None else None
+    if held is None:
+        return None
+    if not held or all(c.get("_expired") for c in held):
+        return f"no valid coupon has the code {code!r}"
+    return None
+
+
+@rule("unknown_credentials", {401, 422}, {"auth.login"})
+def _unknown_credentials(e: Evidence) -> str | None:
+    """Offline: the email names no user, or the password is not theirs (``auth.*`` rules)."""
+    sent = request_json(e.ex)
+    if e.facts is None or not isinstance(sent, Mapping):
+        return None
+    email = str(sent.get("email") or "").lower()
+    users = e.facts.matching("User", _email=email)
+    if users is None:
+        return None
+    seeded = e.spec.rule("auth.seeded_email")
+    known = users or [
+        u for u in (e.facts.matching("User") or []) if seeded.format(id=u["id"]) == email
+    ]
+    if not known:
+        return f"no user has the email {email!r}"
+    stored = known[0].get("_password", e.spec.rule("auth.seeded_password"))
+    return "the password is not the user's" if sent.get("password") != stored else None
+
+
 class MockFacts:
     """Facts of an in-process mock: its store, read through the documented ownership rule."""
 
@@ -419,6 +519,13 @@ class MockFacts:
             return set(record["_members"])
         owners: set[Any] | None = self.store.owners(record)
         return owners
+
+    def matching(self, resource: str, **fields: Any) -> list[dict[str, Any]] | None:
+        if resource not in self.store.records:
+            return None
+        return [
+            r for r in self.store.all(resource) if all(r.get(k) == v for k, v in fields.items())
+        ]
 
     def public(self, resource: str, key: Any) -> bool | None:
         record = self._record(resource, key)

@@ -405,6 +405,9 @@ def _build(store: Store, seed: int) -> None:
             role=rng.choice(roles),
             position=position,
         )
+    for fingerprint in store.records["Fingerprint"].values():  # its track's, as lyrics are
+        owners = store.owners(store.records["Track"][fingerprint["track_id"]]) or {None}
+        fingerprint["_owner"] = min(owners, key=lambda o: (o is None, o))
     for lyric in store.records["Lyric"].values():
         owners = store.owners(store.records["Track"][lyric["track_id"]]) or {None}
         lyric["_owner"] = min(owners, key=lambda o: (o is None, o))

@@ -317,6 +317,9 @@ def test_offline_runs_never_touch_the_network(pytester: pytest.Pytester) -> None
         "contract_tests.suite.test_auth",
         "-k",
         "tracks or test_blocked or test_fixture",
+        # A slice of the suite: some operations need state that only the whole run sets up
+        # (a licence, a pin), so the success gate, a measure of whole runs, is not asked here.
+        "--beatpass-min-success=0",
         ".",
     )
     assert result.ret == 0, result.stdout.str()[-2000:]

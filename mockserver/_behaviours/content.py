@@ -469,7 +469,11 @@ def _create_track(call: Call) -> int:
     upload = call.body if isinstance(call.body, dict) else {}
     if any(_sounds_alike(call, upload, t) for t in call.store.all("Track")):
         raise call.fail(409, "Fingerprint collision.")
-    return generic(call)
+    status = generic(call)
+    track = call.ctx.records["Track"]
+    seconds = int(track.get("duration") or 0) // 1000
+    track["duration_text"] = f"{seconds // 60}:{seconds % 60:02d}"  # what duration says
+    return status
 
 
 @behaviour("tracks.check_duplicates")
