@@ -205,6 +205,7 @@ GENERATE: dict[str, Callable[[random.Random, float], Any]] = {
         ("Toronto", "Montreal", "Vancouver", "Atlanta", "London", "Lagos")
     ),
     "country": lambda rng, now: rng.choice(("CA", "US", "GB", "FR", "NG")),
+    "payout_status": lambda rng, now: rng.choice(("pending", "completed", "paid")),
     "licensing_type": lambda rng, now: rng.choice(
         ("non-exclusive", "non-exclusive", "exclusive", "free")
     ),

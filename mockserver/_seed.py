@@ -42,6 +42,7 @@ COUNTS = {
     "Playlist": 24,
     "Comment": 120,
     "Lyric": 50,
+    "Transaction": 0,  # the unified ledger is derived from sales and payouts, not stored
 }
 DEFAULT_COUNT = 12
 MOCK_USER_ID = 1
@@ -91,6 +92,8 @@ DERIVED = frozenset(
         ("Playlist", "totalDuration"),
         ("Comment", "position"),
         ("Credit", "position"),
+        ("Collection", "tracks_count"),
+        ("Channel", "content"),
         ("Credit", "role"),
         ("Comment", "depth"),
         ("License", "license_type"),
@@ -391,6 +394,9 @@ def _build(store: Store, seed: int) -> None:
         owners_with_default.add(preset["_owner"])
     for collection in store.records["Collection"].values():
         collection["user_id"] = collection["_owner"]
+        collection["tracks_count"] = 0  # the mock stores no items in collections
+    for channel in store.records["Channel"].values():  # a channel shows stored tracks
+        channel["content"] = [{"id": t, "model_type": "track"} for t in rng.sample(tracks, 6)]
     for placement in store.records["Placement"].values():  # Audio Recon found it for a track
         placement["_track"] = rng.choice(tracks)
     positions: dict[Any, int] = {}

@@ -42,6 +42,7 @@ GENERATORS: Mapping[str, Mapping[str, Any]] = {
     "city": {"enum": ["Toronto", "Montreal", "Vancouver", "Atlanta", "London", "Lagos"]},
     "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
     "licensing_type": {"enum": ["non-exclusive", "exclusive", "free"]},
+    "payout_status": {"enum": ["pending", "completed", "paid"]},
 }
 """Generator name -> the JSON Schema of the values it promises. Time-valued generators (month,
 date, datetime) also promise a value not after the mock clock's now. ``tally`` is for the seeded
