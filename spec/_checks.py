@@ -223,3 +223,78 @@ def _keyword(kw: str, value: Any, node: Node, resources: Any, refs: Any) -> None
         known = ", ".join(sorted(GENERATORS))
         tip = f"; did you mean {hint[0]!r}?" if hint else f"; known: {known}"
         bad(f"unknown generator {value!r}{tip}")
+
+
+_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (Mapping,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
+def conforms(value: Any, schema: Mapping[str, Any], where: str = "") -> tuple[str, str] | None:
+    """The first place where ``value`` breaks ``schema`` (a fragment of the spec's subset,
+    without extension keys), as (path, problem); None when it conforms. The loader checks each
+    rule's value with it: a few lines instead of importing a full validator at load time."""
+    kinds = schema.get("type")
+    if kinds is not None:
+        names = kinds if isinstance(kinds, list) else [kinds]
+        ok = any(
+            isinstance(value, _JSON_TYPES[n])
+            and not (n in ("integer", "number") and isinstance(value, bool))
+            for n in names
+        )
+        if not ok:
+            return where, f"{value!r} is not of type {' or '.join(names)}"
+    if "const" in schema and value != schema["const"]:
+        return where, f"{value!r} is not {schema['const']!r}"
+    if "enum" in schema and value not in schema["enum"]:
+        return where, f"{value!r} is not one of {schema['enum']!r}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            return where, f"{value!r} is less than the minimum of {schema['minimum']!r}"
+        if "maximum" in schema and value > schema["maximum"]:
+            return where, f"{value!r} is greater than the maximum of {schema['maximum']!r}"
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            return where, f"{value!r} is shorter than {schema['minLength']}"
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            return where, f"{value!r} is longer than {schema['maxLength']}"
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            return where, f"{value!r} does not match {schema['pattern']!r}"
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            return where, f"has fewer than {schema['minItems']} items"
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            return where, f"has more than {schema['maxItems']} items"
+        if schema.get("uniqueItems") and len({repr(v) for v in value}) != len(value):
+            return where, "has repeated items"
+        items = schema.get("items")
+        if isinstance(items, Mapping):
+            for i, item in enumerate(value):
+                found = conforms(item, items, f"{where}/{i}" if where else str(i))
+                if found is not None:
+                    return found
+    if isinstance(value, Mapping):
+        for key in schema.get("required", ()):
+            if key not in value:
+                return where, f"{key!r} is a required property"
+        props = schema.get("properties", {})
+        for key, item in value.items():
+            sub = props.get(key)
+            if sub is None:
+                extra = schema.get("additionalProperties", True)
+                if extra is False:
+                    return where, f"{key!r} is not allowed"
+                sub = extra if isinstance(extra, Mapping) else None
+            if sub is not None:
+                found = conforms(item, sub, f"{where}/{key}" if where else str(key))
+                if found is not None:
+                    return found
+    if "anyOf" in schema and all(conforms(value, b, where) is not None for b in schema["anyOf"]):
+        return where, f"{value!r} matches none of anyOf"
+    return None

@@ -183,17 +183,12 @@ def _rules(node: Node, into: dict[str, Rule]) -> None:
             )
         if "schema" in entry:
             c.schema_fragment(entry["schema"], entry, "schema", resources=set(), refs=set())
-            from jsonschema import Draft202012Validator
-
-            problems = sorted(
-                Draft202012Validator(_plain(entry["schema"])).iter_errors(entry["value"]),
-                key=lambda e: list(e.path),
-            )
-            if problems:
-                where = "/".join(str(p) for p in problems[0].path) or "the value"
+            problem = c.conforms(_plain(entry["value"]), _plain(entry["schema"]))
+            if problem is not None:
+                where, message = problem
                 c.fail(
                     SpecErrorKind.BAD_VALUE,
-                    f"value breaks its schema at {where}: {problems[0].message}",
+                    f"value breaks its schema at {where or 'the value'}: {message}",
                     entry,
                     "value",
                 )

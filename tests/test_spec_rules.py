@@ -62,3 +62,40 @@ def test_the_shipped_rules_are_the_documented_figures() -> None:
     assert tiers == {24: 1, 48: 2, 72: 3}
     assert api.rule("playlists.max_editors") == 10
     assert api.rule("playlists.invitation_days") == 7
+
+
+@pytest.mark.parametrize(
+    ("value", "schema"),
+    [
+        (5, {"type": "integer", "minimum": 1}),
+        (0, {"type": "integer", "minimum": 1}),
+        (True, {"type": "integer"}),
+        ("USD", {"type": "string", "pattern": "^[A-Z]{3}$"}),
+        ("usd", {"type": "string", "pattern": "^[A-Z]{3}$"}),
+        ([{"hours": 24, "tokens": 1}], {"type": "array", "items": {"required": ["label"]}}),
+        ([1, 1], {"type": "array", "uniqueItems": True}),
+        ({"a": 1}, {"type": "object", "additionalProperties": False}),
+        ("x", {"enum": ["x", "y"]}),
+        (2.5, {"type": ["integer", "null"]}),
+    ],
+)
+def test_the_loaders_rule_check_agrees_with_jsonschema(value: object, schema: dict) -> None:  # type: ignore[type-arg]
+    """The loader checks rule values without importing jsonschema (it keeps loading fast);
+    its verdicts are jsonschema's."""
+    from jsonschema import Draft202012Validator
+
+    from spec._checks import conforms
+
+    assert (conforms(value, schema) is None) == Draft202012Validator(schema).is_valid(value)
+
+
+def test_every_shipped_rule_conforms_for_jsonschema_too() -> None:
+    from jsonschema import Draft202012Validator
+
+    from spec._yaml import parse
+
+    for path in [*sorted((spec.SPEC_DIR / "api").glob("*.yaml")), spec.SPEC_DIR / "policies.yaml"]:
+        doc = parse(path.read_text(encoding="utf-8"), str(path))
+        for name, entry in (doc.get("rules") or {}).items():
+            if "schema" in entry:
+                assert Draft202012Validator(entry["schema"]).is_valid(entry["value"]), name

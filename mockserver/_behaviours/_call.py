@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,10 +143,25 @@ def behaviour(*op_ids: str, page: str | None = None) -> Callable[[Behaviour], Be
     return register
 
 
+_CHECKED: weakref.WeakSet[Spec] = weakref.WeakSet()
+
+
 def check_registry(spec: Spec, *, complete: bool) -> None:
     """Every operation of ``spec`` has a behaviour, registered in the module of its page; with
     ``complete`` (the packaged spec), every behaviour also names an operation the spec holds.
-    A gap is a :class:`SpecError` at the operation's file and line, not a silent fallback."""
+    A gap is a :class:`SpecError` at the operation's file and line, not a silent fallback.
+    (Checked once per spec and registry: every fresh mock asks.)"""
+    if spec in _CHECKED and len(BEHAVIOURS) == _CHECKED_SIZE.get(id(spec)):
+        return
+    _check(spec, complete)
+    _CHECKED.add(spec)
+    _CHECKED_SIZE[id(spec)] = len(BEHAVIOURS)
+
+
+_CHECKED_SIZE: dict[int, int] = {}
+
+
+def _check(spec: Spec, complete: bool) -> None:
     for op in spec.operations.values():
         page = Path(op.location.file).stem
         if op.id not in BEHAVIOURS:
