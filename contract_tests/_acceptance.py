@@ -507,7 +507,7 @@ class MockFacts:
         return record
 
     def held(self, resource: str, key: Any) -> bool | None:
-        if resource not in self.store.records:
+        if resource not in self.store.records or resource in self.store.derived:
             return None
         return self._record(resource, key) is not None
 

@@ -42,7 +42,7 @@ COUNTS = {
     "Playlist": 24,
     "Comment": 120,
     "Lyric": 50,
-    "Transaction": 0,  # the unified ledger is derived from sales and payouts, not stored
+    "Transaction": 0,  # derived from sales and payouts (Store.derived), not stored
 }
 DEFAULT_COUNT = 12
 MOCK_USER_ID = 1

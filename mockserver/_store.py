@@ -76,6 +76,9 @@ class Store:
         self.edges: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
         """Relationships that are not fields: follows, library saves, reposts, editors, ..."""
         self.side_effects = SideEffects()
+        self.derived: frozenset[str] = frozenset({"Transaction"})
+        """Resources the store does not keep: answers derive them from other records (the
+        unified ledger from sales and payouts), so their ids name no stored record."""
         self.invented: set[tuple[str, str]] = set()
         """(resource, field) pairs that seeding drew from a schema with no declared domain."""
         self.version = 0
