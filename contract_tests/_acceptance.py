@@ -19,26 +19,16 @@ from typing import Any, Protocol
 from spec import Operation, Spec
 
 from ._exchange import Exchange
+from ._requests import ID_FIELDS, ID_LIST_FIELDS
 
 Reader = Callable[..., Any]
 """``read(op_id, path, tier="token")``: the JSON body of a documented read that succeeded,
 else None."""
 
-#: Body fields that hold the id of another record (the request "names" it).
-BODY_IDS = {
-    "track_id": "Track",
-    "artist_id": "Artist",
-    "album_id": "Album",
-    "user_id": "User",
-    "conversation_id": "Conversation",
-    "playlist_id": "Playlist",
-    "genre_id": "Genre",
-    "preset_id": "LicensePreset",
-    "template_id": "CoverArtTemplate",
-    "spotify_album_id": "Album",
-}
-
-BODY_ID_LISTS = {"ids": "Track", "track_ids": "Track", "user_ids": "User"}
+BODY_IDS = {**ID_FIELDS, "spotify_album_id": "Album"}
+"""Body fields that hold the id of another record (the request "names" it); the mock's
+catalogue stands in for Spotify, so a Spotify album id is the text of an album's id."""
+BODY_ID_LISTS = ID_LIST_FIELDS
 
 
 class Facts(Protocol):

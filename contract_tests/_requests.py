@@ -80,7 +80,7 @@ def _first(pool: list[Any], rng: random.Random) -> Any:
     return pool[rng.randrange(len(pool))] if pool else 1
 
 
-_ID_FIELDS = {
+ID_FIELDS = {
     "track_id": "Track",
     "artist_id": "Artist",
     "album_id": "Album",
@@ -88,7 +88,12 @@ _ID_FIELDS = {
     "conversation_id": "Conversation",
     "playlist_id": "Playlist",
     "genre_id": "Genre",
+    "preset_id": "LicensePreset",
+    "template_id": "CoverArtTemplate",
 }
+"""Body fields that hold the id of another record: requests draw them from the target's
+records, and the acceptance check counts them among the records a request names."""
+ID_LIST_FIELDS = {"ids": "Track", "track_ids": "Track", "user_ids": "User"}
 
 
 def _point_ids_at_records(
@@ -97,9 +102,9 @@ def _point_ids_at_records(
     """Body fields that hold ids of other records get ids that exist on the target."""
     props = schema.get("properties", {})
     for key in list(body):
-        resource = _ID_FIELDS.get(key)
-        if resource is None and key in ("ids", "track_ids", "user_ids"):
-            resource = {"user_ids": "User"}.get(key, "Track")
+        resource = ID_FIELDS.get(key)
+        if resource is None and key in ID_LIST_FIELDS:
+            resource = ID_LIST_FIELDS[key]
             pool = ids(resource, "id")
             if pool and isinstance(body[key], list):
                 size = max(len(body[key]), props.get(key, {}).get("minItems", 0))

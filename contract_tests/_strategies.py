@@ -17,7 +17,7 @@ from spec import Operation, Parameter, Spec
 from spec._strategies import StrategyBuilder
 
 from ._acceptance import BODY_ID_LISTS
-from ._requests import _ID_FIELDS, Draft
+from ._requests import ID_FIELDS, Draft
 from ._requests import query_text as _text
 from ._skips import skip
 from ._target import Target
@@ -111,7 +111,7 @@ class RequestStrategies:
         body = self.builder.named(f"operations/{op.id}/body")
         id_fields = {
             k: held
-            for k, r in _ID_FIELDS.items()
+            for k, r in ID_FIELDS.items()
             if k in op.body.schema.get("properties", {})
             and (held := self._held(r, "id")) is not None
         }
