@@ -188,7 +188,9 @@ def test_purchase_and_licence_flow(api: BeatPassMock, me: httpx.Client) -> None:
     track = next(
         t
         for t in api.records("Track")
-        if 1 not in t["artists"] and t["licensing_type"] == "non-exclusive" and t["id"] not in bought
+        if 1 not in t["artists"]
+        and t["licensing_type"] == "non-exclusive"
+        and t["id"] not in bought
     )
     tid = track["id"]
     price = me.post(f"/tracks/{tid}/purchase/calculate-price").json()
