@@ -113,6 +113,16 @@ def earned(purchases: Iterable[Record]) -> float:
     return round(sum(float(p.get("artist_amount") or 0.0) for p in purchases), 2)
 
 
+def earning(purchase: Record) -> dict[str, Any]:
+    """One sale as the artist's ledgers show it (Stripe finances, unified transactions): what
+    the artist earned, in what currency, when."""
+    return {
+        "amount": float(purchase.get("artist_amount") or 0.0),
+        "currency": purchase.get("currency"),
+        "created_at": purchase.get("purchased_at"),
+    }
+
+
 def money_text(amount: float, currency: str = "USD") -> str:
     """An amount as the docs print one: ``"$245.50 USD"``."""
     return f"${amount:,.2f} {currency}"

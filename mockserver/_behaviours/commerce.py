@@ -337,12 +337,7 @@ def _finances(call: Call) -> int:
     balance = {"available": 0.0, "pending": money["pending"], "currency": currency}
     call.ctx.values["balance"] = balance
     call.ctx.values["transactions"] = [
-        {
-            "id": f"txn_{p['id']:06d}",
-            "amount": float(p["artist_amount"]),
-            "currency": p.get("currency") or currency,
-            "created_at": p["purchased_at"],
-        }
+        {"id": f"txn_{p['id']:06d}", **_facts.earning(p)}
         for p in sorted(
             _facts.sales_of(call.store, artist["id"]),
             key=lambda p: (p["purchased_at"], p["id"]),

@@ -646,15 +646,7 @@ def _unified_transactions(call: Call) -> int:
     newest first; a row's id is its place in that ledger, oldest first."""
     artist = _artist(call)
     sales = f.sales_of(call.store, artist["id"]) if artist else []
-    rows: list[Record] = [
-        {
-            "type": "purchase",
-            "amount": float(p.get("artist_amount") or 0.0),
-            "currency": p.get("currency"),
-            "created_at": p.get("purchased_at"),
-        }
-        for p in sales
-    ]
+    rows: list[Record] = [{"type": "purchase", **f.earning(p)} for p in sales]
     rows += [
         {
             "type": "subscription_payout",
