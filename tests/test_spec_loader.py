@@ -334,3 +334,57 @@ def test_resource_from_is_for_path_parameters_and_one_id_per_name() -> None:
     with pytest.raises(SpecError, match="resource_from of two ids") as info:
         spec.loads(twice)
     assert info.value.kind is SpecErrorKind.DUPLICATE
+
+
+SPEC_FILES = sorted(p for p in spec.SPEC_DIR.rglob("*.yaml"))
+
+
+def _same(ours: object, theirs: object, text_lines: list[str], where: str) -> None:
+    """``ours`` holds what ``yaml.safe_load`` gives, type for type; each key's line names it."""
+    from spec._yaml import Node
+
+    assert type(ours) is (Node if isinstance(theirs, dict) else type(theirs)), where
+    if isinstance(theirs, dict):
+        assert isinstance(ours, Node), where
+        assert list(ours) == list(theirs), where
+        for key, value in theirs.items():
+            line = text_lines[ours.line_of(key) - 1]
+            assert str(key) in line, f"{where}: key {key!r} is not on line {ours.line_of(key)}"
+            _same(ours[key], value, text_lines, f"{where}.{key}")
+    elif isinstance(theirs, list):
+        assert len(ours) == len(theirs), where  # type: ignore[arg-type]
+        for i, (mine, value) in enumerate(zip(ours, theirs, strict=True)):  # type: ignore[call-overload]
+            _same(mine, value, text_lines, f"{where}[{i}]")
+    else:
+        assert ours == theirs, where
+
+
+@pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.name)
+def test_the_fast_reader_gives_what_pyyaml_gives_with_lines(path: Path) -> None:
+    """The spec reader skips PyYAML's generic per-node work for speed; it must not change
+    a single value or type, and each key's recorded line is the line it is written on."""
+    import yaml
+
+    from spec._yaml import parse
+
+    text = path.read_text(encoding="utf-8")
+    _same(parse(text, path.name), yaml.safe_load(text), text.splitlines(), path.name)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("? [1]\n: 2\n", "cannot be a key"),
+        ("x: !nosuchtag 3\n", "could not determine a constructor"),
+        ("a: [1\n", "did not find expected"),
+    ],
+    ids=["list-as-key", "unknown-tag", "unclosed-flow"],
+)
+def test_yaml_mistakes_are_spec_errors_with_a_line(text: str, words: str) -> None:
+    from spec._yaml import parse
+
+    with pytest.raises(SpecError) as caught:
+        parse(text, "page.yaml")
+    assert caught.value.kind is SpecErrorKind.SYNTAX
+    assert caught.value.line is not None
+    assert words in str(caught.value)
