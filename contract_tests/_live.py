@@ -7,8 +7,9 @@ allow-list, :mod:`._paths`). It attaches the token itself, so no client carries 
 request budget and a pace shared by every pytest-xdist worker (a JSON file under a file lock),
 waits out 429s (``Retry-After`` in seconds or as an HTTP date, else a bounded exponential
 backoff, shared so no worker keeps hammering, including one already waiting for its slot),
-retries 5xx and timeouts a bounded number of times. Each answer is read whole inside the
-guard, within a deadline for the whole request and a cap on its decoded size, and every
+retries 5xx and dropped connections a bounded number of times. Each answer is read whole
+inside the guard, within a deadline for the whole request (each timeout is capped by what is
+left of it, and a timeout is not retried) and a cap on its decoded size, and every
 spelling of the token is scrubbed from its headers and body before any check sees it.
 """
 
@@ -56,7 +57,7 @@ __all__ = [
 
 MAX_429_WAITS = 5
 MAX_WAIT = 120.0  # seconds: a longer Retry-After stops the run instead of hanging it
-MAX_RETRIES = 2  # for 5xx and timeouts
+MAX_RETRIES = 2  # for 5xx and dropped connections (a timeout is the deadline: never)
 READ_METHODS = ("GET", "HEAD")
 
 
@@ -228,7 +229,14 @@ class LiveGuard(httpx.BaseTransport):
             self.pace.reserve(what)
             try:
                 response = self._exchange(request, what)
-            except (httpx.TimeoutException, httpx.NetworkError) as exc:
+            except httpx.TimeoutException as exc:
+                # Every timeout is capped by what is left of the deadline, so a timeout is a
+                # bound running out: like the others it fails the operation, not retried.
+                raise self._bounds(request, what, 0.0).late(
+                    f"{type(exc).__name__} before the answer was complete (each timeout is"
+                    f" capped by the {self.deadline:g} s deadline); not retried"
+                ) from None
+            except httpx.NetworkError as exc:
                 if retries >= MAX_RETRIES:
                     raise type(exc)(
                         redact(f"{type(exc).__name__} on {what}", self.secrets), request=request
@@ -255,14 +263,17 @@ class LiveGuard(httpx.BaseTransport):
     def _exchange(self, request: httpx.Request, what: str) -> httpx.Response:
         """One attempt, read whole within the deadline and the size cap, token scrubbed."""
         deadline_at = time.monotonic() + self.deadline
-        timeouts = request.extensions.get("timeout") or {}
-        request.extensions["timeout"] = {
-            k: min(timeouts.get(k) or self.deadline, self.deadline)
+        asked = request.extensions.get("timeout") or {}
+        timeouts = {
+            k: min(asked.get(k) or self.deadline, self.deadline)
             for k in ("connect", "read", "write", "pool")
         }
+        request.extensions["timeout"] = timeouts
         response = self.inner.handle_request(request)
-        match = self.reads.match(request.url.path)
-        bounds = _Bounds(match.id if match else "?", what, deadline_at, self)
+        # The head took part of the deadline: reading the body may only wait for the rest.
+        # httpcore reads this same mapping when the body's first chunk is asked for.
+        timeouts["read"] = min(timeouts["read"], max(deadline_at - time.monotonic(), 0.001))
+        bounds = self._bounds(request, what, deadline_at)
         try:
             body = b"".join(bounds.body(response))
         finally:
@@ -285,6 +296,10 @@ class LiveGuard(httpx.BaseTransport):
                 if k in ("http_version", "reason_phrase")
             },
         )
+
+    def _bounds(self, request: httpx.Request, what: str, deadline_at: float) -> _Bounds:
+        match = self.reads.match(request.url.path)
+        return _Bounds(match.id if match else "?", what, deadline_at, self)
 
     def close(self) -> None:
         """Clients come and go; the guard (and its connection pool) lives for the run."""
@@ -313,11 +328,15 @@ class _Bounds:
 
     def on_time(self) -> None:
         if time.monotonic() > self.deadline_at:
-            raise self.fail(
-                f"the whole request within {self.guard.deadline:g} s (--beatpass-deadline)",
-                f"the answer took longer than the deadline of {self.guard.deadline:g} s;"
-                " stopped reading it",
-            )
+            raise self.late()
+
+    def late(self, observed: str | None = None) -> LiveResponseError:
+        return self.fail(
+            f"the whole request within {self.guard.deadline:g} s (--beatpass-deadline)",
+            observed
+            or f"the answer took longer than the deadline of {self.guard.deadline:g} s;"
+            " stopped reading it",
+        )
 
     def body(self, response: httpx.Response) -> Iterator[bytes]:
         """The decoded body in chunks, failing the operation past the deadline or the cap."""

@@ -232,3 +232,26 @@ def test_the_allow_list_does_not_follow_the_mock_routing(
     with httpx.Client(transport=guard) as client, pytest.raises(LiveGuardError):
         client.get("https://open.beatpass.ca/api/v1/admin/users")
     assert sent == []
+
+
+@pytest.mark.usefixtures("isolated_coverage")
+def test_a_body_that_stops_after_the_head_fails_within_one_deadline(tmp_path: Path) -> None:
+    """The head arrives in time, then nothing: reading the body may wait only for what is
+    left of the deadline (before, a fresh read timeout started, then two retries of it)."""
+    script = [
+        (0.6, head(200, {"Content-Type": "application/json", "Content-Length": "100"})),
+        (30.0, b"{}"),
+    ]
+    with HostileProduction(lambda _: script, timeout=40) as prod:
+        guard = _guard(prod.base_url, tmp_path, deadline=1.5)
+        started = time.monotonic()
+        with (
+            httpx.Client(transport=guard, timeout=1.5) as client,
+            pytest.raises(ContractError) as info,
+        ):
+            client.get(prod.base_url + "/genres")
+        elapsed = time.monotonic() - started
+        guard.shutdown()
+    assert elapsed < 2 * 1.5  # a bound, not a speed target: one deadline, not two or three
+    assert "ReadTimeout before the answer was complete" in str(info.value)
+    assert len(prod.seen) == 1, "a request that ran out its deadline is not sent again"
