@@ -178,7 +178,9 @@ def test_beat_request_tokens_run_out(me: httpx.Client) -> None:
     assert me.post("/beat-requests", json=body).status_code == 201  # 3 of 5 tokens
     short = me.post("/beat-requests", json=body)
     assert short.status_code == 429
-    assert short.json()["message"].startswith("Insufficient tokens")
+    assert short.json()["message"] == (
+        "You need 3 tokens for a 72-hour request, but you only have 2 tokens."
+    )
     status = me.get("/beat-requests/user/rate-limit-status").json()["data"]
     assert (status["tokens_remaining"], status["used_this_month"]) == (2, 3)
 

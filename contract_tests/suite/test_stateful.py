@@ -14,6 +14,7 @@ mock's clock or outbox run only when the target is a mock.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -551,7 +552,7 @@ class BeatRequestMachine(ApiMachine):
 
     seed = 3
     requests = Bundle("beat_requests")
-    PERIOD: ClassVar[int] = API.rule("beat_requests.allowance_period_days") * DAY
+    RESET_DAY: ClassVar[int] = API.rule("beat_requests.allowance_reset_day")
     RENEWAL_WINDOW: ClassVar[int] = API.rule("beat_requests.renewal_window_days") * DAY
     MAX_SUBMISSIONS: ClassVar[int] = API.rule("beat_requests.max_submissions_per_producer")
     REFUNDS_ON_DELETE: ClassVar[bool] = True
@@ -564,9 +565,9 @@ class BeatRequestMachine(ApiMachine):
         status = self._status()[1]
         self.limit, self.used_before = int(status["monthly_limit"]), int(status["used_this_month"])
         self.spends: list[tuple[float, int, str]] = []  # (when, tokens, request id)
-        # Tokens spent before the run roll over at moments the model does not know: then the
-        # clock stays inside their month.
-        self.max_advance = self.PERIOD - DAY if self.used_before else 3 * self.PERIOD
+        self.started = self.target.now()  # tokens spent before the run count in its month
+        # Two month boundaries and more, yet inside the tokens' lifetime (policies: 90 days).
+        self.max_advance = (API.policies.token_lifetime_days - 10) * DAY
         self.advanced = 0.0
         self.producers: dict[int, list[int]] = {}
         self.my_tracks: list[int] = []
@@ -585,9 +586,18 @@ class BeatRequestMachine(ApiMachine):
         self.found(ex, "the token allowance")
         return ex, ex.body["data"]
 
+    def month_start(self, at: float) -> float:
+        """The allowance resets on the rule's day of each month, 00:00 UTC."""
+        day = datetime.datetime.fromtimestamp(at, datetime.timezone.utc)
+        start = day.replace(day=self.RESET_DAY, hour=0, minute=0, second=0, microsecond=0)
+        if start > day:
+            start = (start - datetime.timedelta(days=28)).replace(day=self.RESET_DAY)
+        return start.timestamp()
+
     def used(self) -> int:
-        now = self.target.now()
-        return self.used_before + sum(n for at, n, _ in self.spends if now - at < self.PERIOD)
+        month = self.month_start(self.target.now())
+        before = self.used_before if self.month_start(self.started) == month else 0
+        return before + sum(n for at, n, _ in self.spends if at >= month)
 
     def remaining(self) -> int:
         return max(self.limit - self.used(), 0)

@@ -6,6 +6,7 @@ Every figure is a rule of the spec (``beat_requests.*``)."""
 
 from __future__ import annotations
 
+import datetime
 import math
 
 from .. import _facts
@@ -17,15 +18,27 @@ from ._generic import generic, owned_list
 DAY = 86_400
 
 
-def _period(call: Call) -> float:
-    return float(call.rule("beat_requests.allowance_period_days")) * DAY
+def _month(call: Call) -> tuple[float, float]:
+    """The allowance's month around now: from the last reset (the rule's day of the month,
+    00:00 UTC) to the next one, as mock-clock seconds."""
+    day = int(call.rule("beat_requests.allowance_reset_day"))
+    now = datetime.datetime.fromtimestamp(call.now, datetime.timezone.utc)
+    year, month = (now.year, now.month) if now.day >= day else _shift(now.year, now.month, -1)
+    start = datetime.datetime(year, month, day, tzinfo=datetime.timezone.utc)
+    end = datetime.datetime(*_shift(year, month, 1), day, tzinfo=datetime.timezone.utc)
+    return start.timestamp(), end.timestamp()
+
+
+def _shift(year: int, month: int, by: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + by
+    return index // 12, index % 12 + 1
 
 
 def _tokens_used(call: Call) -> int:
-    """Tokens the caller spent within the allowance period (the allowance is monthly)."""
+    """Tokens the caller spent since the allowance last reset (it is monthly)."""
+    start, _ = _month(call)
     spent = call.store.edges["beat_request_tokens"]
-    period = _period(call)
-    return sum(n for (user, n, at, _) in spent if user == call.user_id and call.now - at < period)
+    return sum(n for (user, n, at, _) in spent if user == call.user_id and at >= start)
 
 
 def tier_cost(call: Call, hours: int) -> int | None:
@@ -34,20 +47,25 @@ def tier_cost(call: Call, hours: int) -> int | None:
     return next((int(t["tokens"]) for t in tiers if t["hours"] == hours), None)
 
 
+def _short_message(title: str, hours: int, cost: int, left: int) -> str:
+    """The 429's message: the catalogue's title, in the Create Request example's words
+    where the docs give them (an allowance partly left, a new request)."""
+    if left <= 0:
+        return "No tokens remaining."
+    if title == "Insufficient tokens":
+        have = f"{left} token" if left == 1 else f"{left} tokens"
+        return f"You need {cost} tokens for a {hours}-hour request, but you only have {have}."
+    return f"{title}: {cost} needed, {left} left."
+
+
 def _spend(call: Call, hours: int, title: str, request_id: str) -> None:
     cost = tier_cost(call, hours)
     if cost is None:
         raise call.fail(400, "Invalid duration.")
     left = int(call.rule("beat_requests.monthly_tokens")) - _tokens_used(call)
     if left < cost:
-        spent = [
-            at
-            for (user, _, at, _) in call.store.edges["beat_request_tokens"]
-            if user == call.user_id
-        ]
-        wait = int(min(spent, default=call.now) + _period(call) - call.now) if spent else 0
-        message = "No tokens remaining." if left <= 0 else f"{title}: {cost} needed, {left} left."
-        raise RequestError(429, message, retry_after=max(wait, 0))
+        wait = math.ceil(_month(call)[1] - call.now)  # the allowance comes back whole then
+        raise RequestError(429, _short_message(title, hours, cost, left), retry_after=wait)
     spends = call.store.edges["beat_request_tokens"]
     spends.add((call.user_id, cost, call.now, f"{request_id}#{len(spends)}"))
 
@@ -185,28 +203,18 @@ def _submissions(call: Call) -> int:
     return call.success
 
 
-def _reset(call: Call) -> float:
-    """When the next spent token comes back: the oldest spend of the period ends its period
-    (with nothing spent, a full period from now)."""
-    spent = [
-        at
-        for (user, _, at, _) in call.store.edges["beat_request_tokens"]
-        if user == call.user_id and call.now - at < _period(call)
-    ]
-    return min(spent, default=call.now) + _period(call)
-
-
 def _allowance_values(call: Call, where: str) -> None:
     """The token allowance as the body reports it (rate-limit status, token_info)."""
     used = _tokens_used(call)
     allowance = int(call.rule("beat_requests.monthly_tokens"))
-    reset = _reset(call)
+    reset = _month(call)[1]
     for key, value in {
         "tokens_remaining": max(allowance - used, 0),
         "monthly_limit": allowance,
         "used_this_month": used,
         "reset_date": _facts.iso(reset)[:10],
-        "days_until_reset": max(0, math.ceil((reset - call.now) / DAY)),
+        # Whole days left, as the example counts them (16 from Jan 15 14:30 to Feb 1).
+        "days_until_reset": max(0, math.floor((reset - call.now) / DAY)),
     }.items():
         call.ctx.values[f"{where}.{key}"] = value
 
