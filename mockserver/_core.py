@@ -328,8 +328,9 @@ class MockCore:
             status = BEHAVIOURS[op.id](call)
             response = op.responses[status]
             if response.schema is None:
-                content = ctx.content or _binary(op, response.content_type)
-                return _raw(status, content, decision, response.content_type)
+                if ctx.content is None:  # a file with no behaviour to write it: a bug here
+                    raise RuntimeError(f"the behaviour of {op.id} wrote no {response.content_type}")
+                return _raw(status, ctx.content, decision, response.content_type)
             builder = BodyBuilder(self.store, ctx)
             payload = builder.build(response.schema)
             if builder.unsourced:
@@ -393,12 +394,6 @@ def _query(request: httpx.Request) -> dict[str, str | list[str]]:
     return out
 
 
-def _binary(op: Operation, content_type: str) -> bytes:
-    if content_type == "application/pdf":
-        return b"%PDF-1.4\n% BeatPass mock document for " + op.id.encode() + b"\n%%EOF\n"
-    if content_type == "text/csv":
-        return b"date,plays,revenue\n2026-01-01,10,1.50\n"
-    return b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(64)  # a tiny MP3-looking payload
 
 
 def _headers(decision: Decision | None, content_type: str = "application/json") -> dict[str, str]:

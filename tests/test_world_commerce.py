@@ -4,6 +4,8 @@ money read through every endpoint that reports it."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -78,6 +80,41 @@ def test_a_licence_certificate_exists_only_after_a_purchase(api: BeatPassMock) -
     batch = buyer.post("/tracks/check-licenses-batch", json={"track_ids": [tid]}).json()
     assert batch["licenses"] == [{"track_id": tid, "has_license": True}]
     assert _buyer(api, 36).get(f"/tracks/{tid}/license-certificate").status_code == 404
+
+
+def test_the_licence_pdf_shows_the_licence_the_certificate_reads(api: BeatPassMock) -> None:
+    track = _track(api, "non-exclusive")
+    buyer = _buyer(api, 35)
+    tid = track["id"]
+    assert buyer.get(f"/tracks/{tid}/download-license-pdf").status_code == 404
+    buyer.post(f"/tracks/{tid}/purchase/initiate")
+    buyer.post(f"/tracks/{tid}/generate-license", json={})
+    shown = buyer.get(f"/tracks/{tid}/license-certificate").json()["license"]
+    answer = buyer.get(f"/tracks/{tid}/download-license-pdf")
+    assert answer.headers["content-type"].startswith("application/pdf")
+    assert answer.content.startswith(b"%PDF-1.4")
+    assert answer.content.endswith(b"%%EOF\n")
+    lines = _pdf_lines(answer.content)
+    me = api.store.get("User", 35)
+    assert me is not None
+    assert lines == [
+        "BeatPass licence certificate",
+        f"Licence {shown['id']} ({shown['uuid']})",
+        f"Track: {track['name']} (id {tid})",
+        "Licence type: non-exclusive",
+        f"Licensee: {me['display_name']}",
+        f"Issued: {shown['created_at']}",
+        "Status: valid",
+    ]
+    assert buyer.post(f"/licenses/{shown['uuid']}/revoke").status_code == 200
+    again = _pdf_lines(buyer.get(f"/tracks/{tid}/download-license-pdf").content)
+    assert again[-1] == "Status: revoked"
+
+
+def _pdf_lines(document: bytes) -> list[str]:
+    """The text lines of the mock's one-page PDF (its string literals, unescaped)."""
+    literals = re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", document)
+    return [re.sub(rb"\\(.)", rb"\1", raw).decode("latin-1") for raw in literals]
 
 
 def test_a_licence_is_of_the_type_its_purchase_grants(api: BeatPassMock) -> None:

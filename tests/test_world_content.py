@@ -339,3 +339,32 @@ def test_an_album_credit_credits_each_track_of_the_album(
     assert {(c["album_name"], c["role"], c["artist_id"]) for c in made} == {
         (album["name"], "Producer", 1)
     }
+
+
+def _id3_text(audio: bytes) -> dict[str, str]:
+    """The text frames of an ID3v2.4 tag (sizes in seven-bit bytes, UTF-8 text)."""
+    assert audio[:4] == b"ID3\x04"
+    size = sum((audio[6 + i] & 0x7F) << (7 * (3 - i)) for i in range(4))
+    frames, at, out = audio[10 : 10 + size], 0, {}
+    while at < len(frames):
+        frame_id = frames[at : at + 4].decode()
+        length = sum((frames[at + 4 + i] & 0x7F) << (7 * (3 - i)) for i in range(4))
+        out[frame_id] = frames[at + 11 : at + 10 + length].decode("utf-8")
+        at += 10 + length
+    assert audio[10 + size : 10 + size + 2] == b"\xff\xfb", "an MPEG audio frame follows the tag"
+    return out
+
+
+def test_a_downloaded_file_is_tagged_with_its_track_as_the_api_reads_it(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    tid = my_tracks(api)[0]
+    track = me.get(f"/tracks/{tid}").json()["track"]
+    answer = me.get(f"/tracks/{tid}/download")
+    assert answer.headers["content-type"].startswith("audio/mpeg")
+    tags = _id3_text(answer.content)
+    assert tags["TIT2"] == track["name"]
+    assert tags["TPE1"] == ", ".join(a["name"] for a in track["artists"])
+    assert me.put(f"/tracks/{tid}", json={"name": "Renamed Loop"}).status_code == 200
+    assert _id3_text(me.get(f"/tracks/{tid}/download").content)["TIT2"] == "Renamed Loop"
+    assert me.get("/tracks/999999/download").status_code == 404

@@ -9,6 +9,7 @@ import math
 import uuid
 
 from .. import _facts
+from .._documents import pdf
 from .._seed import for_sale_to, license_type_of, price_of
 from .._store import Record
 from ._call import FORBIDDEN, Call, behaviour
@@ -135,8 +136,25 @@ def _licence_of(call: Call, track: Record) -> Record:
 
 @behaviour("tracks.license_certificate.show", "tracks.download_license_pdf")
 def _certificate(call: Call) -> int:
-    _licence_of(call, call.record("Track"))
+    track = call.record("Track")
+    lic = _licence_of(call, track)
+    if call.op.id == "tracks.download_license_pdf":
+        call.ctx.content = pdf(_certificate_lines(call, track, lic))
     return call.success
+
+
+def _certificate_lines(call: Call, track: Record, lic: Record) -> list[str]:
+    """The certificate's text: the licence as its JSON reads give it (no figure of its own)."""
+    holder = call.store.get("User", lic.get("_owner")) or {}
+    return [
+        "BeatPass licence certificate",
+        f"Licence {lic['id']} ({lic.get('uuid', '')})",
+        f"Track: {track.get('name', '')} (id {track['id']})",
+        f"Licence type: {lic['license_type']}",
+        f"Licensee: {holder.get('display_name') or holder.get('name') or lic.get('_owner')}",
+        f"Issued: {lic.get('created_at', '')}",
+        f"Status: {'revoked' if lic.get('revoked') else 'valid'}",
+    ]
 
 
 @behaviour("tracks.check_licenses_batch")

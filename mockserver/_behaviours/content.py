@@ -11,6 +11,7 @@ import random
 from typing import Any
 
 from .. import _facts as facts
+from .._documents import mp3
 from .._store import Record
 from .._validation import RequestError
 from ._call import FORBIDDEN, Call, behaviour
@@ -717,8 +718,17 @@ behaviour(
     "playlists.update_without_id",
     "tracks.comments.list",
     "tracks.delete",
-    "tracks.download",
     "tracks.list",
     "tracks.show",
     "tracks.update",
 )(generic)
+
+
+@behaviour("tracks.download")
+def _download(call: Call) -> int:
+    """The track's audio file, tagged with its title and artists (see ``_documents.mp3``)."""
+    generic(call)
+    track = call.record("Track")
+    artists = (call.store.get("Artist", i) for i in track.get("artists", []))
+    call.ctx.content = mp3(str(track["name"]), ", ".join(str(a["name"]) for a in artists if a))
+    return call.success

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from .. import _facts as facts
+from .._documents import pdf
 from .._store import Record
 from ._call import Call, behaviour
 
@@ -243,33 +244,5 @@ def _export_pdf(call: Call) -> int:
         f"Likes: {figures['engagement']['likes']}, reposts: {figures['engagement']['reposts']}",
         f"Plays change: {figures['growth']['plays_change']}%",
     ]
-    call.ctx.content = _pdf(lines)
+    call.ctx.content = pdf(lines)
     return call.success
-
-
-def _pdf(lines: list[str]) -> bytes:
-    """A minimal valid PDF document showing ``lines`` of text."""
-    text = " T* ".join(
-        "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj"
-        for line in lines
-    )
-    stream = f"BT /F1 11 Tf 14 TL 50 780 Td {text} ET".encode("latin-1", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
-    out += f"startxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)

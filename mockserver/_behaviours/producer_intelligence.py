@@ -14,6 +14,7 @@ import io
 from typing import Any
 
 from .. import _facts as f
+from .._documents import pdf
 from .._render import render
 from .._store import Record
 from ._call import Call, behaviour
@@ -452,38 +453,8 @@ def _export_pdf(call: Call) -> int:
     name, days = _period(call)
     lines = [f"BeatPass analytics report ({name})"]
     lines += [f"{k}: {v}" for k, v in _summary(call, days).items()]
-    call.ctx.content = _pdf(lines)
+    call.ctx.content = pdf(lines)
     return call.success
-
-
-def _pdf(lines: list[str]) -> bytes:
-    """A minimal valid PDF (one page, Helvetica) showing ``lines``."""
-    text = "".join(
-        "({}) Tj T*\n".format(line.replace("\\", "").replace("(", "[").replace(")", "]"))
-        for line in lines
-    )
-    stream = f"BT /F1 11 Tf 14 TL 50 780 Td\n{text}ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 @behaviour("producer_intelligence.export.json")
