@@ -307,9 +307,11 @@ def producers(store: Store) -> list[Record]:
 
 
 # -- analytics: dashboards, insights, producer analytics --------------------------------------
-# A track's lifetime plays are spread day by day from its upload to today (``play_days``);
-# every window (a period's plays, a chart, month-over-month growth) is a slice of that one
-# series, so a chart sums to the period figure beside it and an artist's series is the sum of
+# A track's lifetime plays, day by day (``play_days``): the plays it had when the world was
+# made are spread from its upload to that day, and each play recorded since counts on the day
+# it was recorded. So a past day never changes as the clock moves, today's plays show today,
+# and every window (a period's plays, a chart, month-over-month growth) is a slice of that one
+# series: a chart sums to the period figure beside it, and an artist's series is the sum of
 # their tracks' series.
 
 
@@ -332,15 +334,44 @@ def uploaded_at(record: Record, now: float) -> float:
     return now if created is None else min(created, now)
 
 
+EPOCH_DATE = datetime.date(1970, 1, 1)
+
+
 def _date(at: float) -> datetime.date:
     return datetime.datetime.fromtimestamp(at, datetime.timezone.utc).date()
 
 
+PLAYS_UNTIL = "_plays_until"
+"""A track's moment the world was made: its ``plays`` then happened between upload and it."""
+PLAY_LOG = "_play_log"
+"""A track's plays recorded since, by day (days since the epoch -> plays)."""
+
+
+def record_play(track: Record, now: float) -> None:
+    """Count a play on the track, on today's date in its series."""
+    track["plays"] = int(track.get("plays") or 0) + 1
+    log = track.setdefault(PLAY_LOG, {})
+    day = int(now // DAY)
+    log[day] = log.get(day, 0) + 1
+
+
 def play_days(track: Record, now: float) -> list[int]:
     """A track's lifetime plays, day by day from its upload date to today (oldest first): the
-    one play series every chart, growth figure and contribution graph slices."""
-    days = (_date(now) - _date(uploaded_at(track, now))).days + 1
-    return list(_play_days(track["id"], int(track.get("plays") or 0), days))
+    one play series every chart, growth figure and contribution graph slices. It always sums
+    to the track's ``plays``; plays no write recorded (the seed's, or a counter set by hand)
+    are the history before the world was made."""
+    upload = _date(uploaded_at(track, now))
+    days = (_date(now) - upload).days + 1
+    log: dict[int, int] = track.get(PLAY_LOG) or {}
+    history = max(int(track.get("plays") or 0) - sum(log.values()), 0)
+    until = track.get(PLAYS_UNTIL)
+    span = (_date(min(until, now)) - upload).days + 1 if until is not None else 1
+    series = [*_play_days(track["id"], history, max(span, 1)), *[0] * max(days - span, 0)]
+    for day, count in log.items():
+        at = (EPOCH_DATE + datetime.timedelta(days=day) - upload).days
+        if 0 <= at < len(series):
+            series[at] += count
+    return series[:days]
 
 
 @functools.lru_cache(maxsize=8192)

@@ -508,12 +508,19 @@ seeded date lies before it; ``rebase`` moves them all by the clock's distance fr
 
 def rebase(store: Store, now: float) -> None:
     """Place the seeded world around the mock clock's present: every date moves by the same
-    distance (a track made 30 days before the anchor was made 30 days before now), and
-    beat-request expiries are set relative to now."""
+    whole number of days (a track made 30 days before the anchor was made 30 days before
+    today's midnight UTC, so a world made from one seed on one day is the same whatever the
+    hour), beat-request expiries are set relative to now, and each track's plays so far are
+    its history up to now (``_facts.play_days``)."""
     import datetime
 
-    if abs(now - ANCHOR) >= 1.0:
-        _shift_dates(store, now - ANCHOR)
+    from ._facts import PLAYS_UNTIL
+
+    days = (now - ANCHOR) // 86_400
+    if days:
+        _shift_dates(store, days * 86_400)
+    for track in store.records["Track"].values():
+        track[PLAYS_UNTIL] = now
     for request in store.records["BeatRequest"].values():
         expires = now + request.get("_expires_in", 0.0)
         request["_expires"] = expires

@@ -349,3 +349,43 @@ def test_the_export_bodies_offer_exactly_the_documented_periods_and_types() -> N
             assert props["period"]["enum"] == periods, op.id
             if "type" in props:
                 assert props["type"]["enum"] == API.rule("insights.export_types"), op.id
+
+
+def _chart(me: httpx.Client, track: int) -> dict[str, int]:
+    chart = data(me, f"{INSIGHTS}/tracks/{track}/charts", timeframe="30d")
+    return dict(zip(chart["labels"], chart["datasets"][0]["data"], strict=True))
+
+
+def test_todays_plays_count_today_and_past_days_never_change(api: BeatPassMock) -> None:
+    """A play lands on today's date; moving the clock on leaves every past day as it was."""
+    user = busiest(api)
+    track = track_ids(api, user)[0]
+    with as_user(api, user) as me:
+        before = _chart(me, track)
+        period = data(me, f"{INSIGHTS}/tracks/{track}", period="30-days")["plays"]["period"]
+        for _ in range(5):
+            assert me.post(f"/tracks/{track}/plays", json={}).status_code in (200, 201)
+        after = _chart(me, track)
+        today = list(after)[-1]
+        assert after[today] == before[today] + 5
+        assert {d: n for d, n in after.items() if d != today} == {
+            d: n for d, n in before.items() if d != today
+        }
+        again = data(me, f"{INSIGHTS}/tracks/{track}", period="30-days")["plays"]["period"]
+        assert again == period + 5
+        api.clock.advance(86_400)
+        tomorrow = _chart(me, track)
+        assert tomorrow[list(tomorrow)[-1]] == 0, "no play recorded on the new day yet"
+        assert {d: tomorrow[d] for d in list(after)[1:]} == {d: after[d] for d in list(after)[1:]}
+
+
+def test_a_world_made_at_any_hour_of_a_day_is_the_same_world() -> None:
+    """Seeded dates move by whole days, so one seed gives the same bytes all day long."""
+    from mockserver import ManualClock
+
+    morning, night = (
+        BeatPassMock(seed=6, clock=ManualClock(start=1_767_225_600.0 + 9 * 86_400 + hours * 3600))
+        for hours in (1, 23)
+    )
+    for path in ("/tracks/1", "/artists/1", "/tracks?perPage=20"):
+        assert morning.client().get(path).content == night.client().get(path).content, path

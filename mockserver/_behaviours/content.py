@@ -257,7 +257,7 @@ def _remove_editor(call: Call) -> int:
 def _play(call: Call) -> int:
     """A play counts once on the track: ``plays`` is the fact every read shows."""
     track = call.record("Track")
-    track["plays"] = int(track.get("plays") or 0) + 1
+    facts.record_play(track, call.now)
     facts.recount(call.store, track["id"])  # and so its album's plays
     call.store.touch()
     call.note_side_effect(track_id=track["id"], plays=track["plays"])
