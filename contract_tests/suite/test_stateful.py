@@ -916,7 +916,19 @@ class MessagingMachine(ApiMachine):
     def __init__(self) -> None:
         super().__init__()
         self.model: dict[int, ConversationModel] = {}
-        self.peers = [u for u in self.pool("User") if u != self.me][:4]
+        # A pair has one direct conversation (messaging.one_direct_conversation_per_pair): the
+        # peers are users the caller has none with yet, so the model knows every message.
+        ex = self.call(
+            "messaging.conversations.list", "/messaging/conversations", params={"limit": "200"}
+        )
+        self.found(ex, "the caller's conversations")
+        talked = {
+            p.get("id")
+            for c in ex.body["data"]
+            if c.get("type") == "direct"
+            for p in c.get("participants") or ()
+        }
+        self.peers = [u for u in self.pool("User") if u != self.me and u not in talked][:4]
         self.base_unread: dict[int | None, int] = {self.me: self._unread(self.me)[1]}
         self.base_outbox = len(self.mock.outbox) if self.mock is not None else 0
 
@@ -950,7 +962,13 @@ class MessagingMachine(ApiMachine):
         ex = self.call("messaging.conversations.start", "/messaging/conversations/start", body=body)
         self.expect(ex, 201, why=f"a conversation with users {peers}")
         cid = int(ex.body["data"]["conversation"]["id"])
-        self.model[cid] = ConversationModel([self.me, *peers])
+        if len(peers) == 1 and cid in self.model:  # the pair's direct conversation, again
+            if self.model[cid].members != [self.me, *peers]:
+                raise self.lost(ex, "a new conversation (no direct one with these users)", cid)
+        else:
+            if cid in self.model:
+                raise self.lost(ex, "a new group conversation", f"conversation {cid} again")
+            self.model[cid] = ConversationModel([self.me, *peers])
         self._record(cid, ex, ex.body["data"]["message"], self.me)
         return cid
 

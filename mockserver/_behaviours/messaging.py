@@ -1,6 +1,8 @@
 """Messaging (messaging.mdx): only participants read or write a conversation; messages are
 recorded in the outbox, never delivered; unread counts and read marks agree with the
-messages."""
+messages. Deleting a conversation hides it for the caller only (a new message in it brings it
+back); a pair of users has one direct conversation (``messaging.one_direct_conversation_per_pair``);
+lists are ordered by most recent activity."""
 
 from __future__ import annotations
 
@@ -21,8 +23,25 @@ def _conversation(call: Call, key: Any = None) -> Record:
         raise call.fail(404, "Conversation not found.")
     if call.user_id not in conversation.get("_members", ()):
         raise call.fail(403, "Not a participant.")
+    if call.user_id in conversation.get("_hidden", ()):
+        raise call.fail(404, "Conversation not found.")  # the caller deleted it
     call.ctx.records["Conversation"] = conversation
     return conversation
+
+
+def _visible(call: Call) -> list[Record]:
+    """The caller's conversations (not the ones they deleted), most recent activity first."""
+    mine = [
+        c
+        for c in call.store.all("Conversation")
+        if call.user_id in c.get("_members", ()) and call.user_id not in c.get("_hidden", ())
+    ]
+    return sorted(mine, key=_activity, reverse=True)
+
+
+def _activity(conversation: Record) -> tuple[str, int]:
+    last = conversation.get("last_message") or {}
+    return (str(last.get("created_at") or conversation.get("created_at") or ""), conversation["id"])
 
 
 def _messages(call: Call, conversation: Record) -> list[Record]:
@@ -64,6 +83,7 @@ def _send(call: Call, conversation: Record, text: str) -> Record:
             "_owner": call.user_id,
         },
     )
+    conversation["_hidden"] = []  # a new message brings it back for whoever had deleted it
     for member in conversation["_members"]:
         if member != call.user_id:
             call.note_side_effect(
@@ -78,7 +98,7 @@ def _send(call: Call, conversation: Record, text: str) -> Record:
 
 @behaviour("messaging.conversations.list")
 def _conversations(call: Call) -> int:
-    mine = [c for c in call.store.all("Conversation") if call.user_id in c.get("_members", ())]
+    mine = _visible(call)
     for conversation in mine:
         conversation["unread_count"] = sum(_unread(call, m) for m in _messages(call, conversation))
     call.ctx.collections["Conversation"] = mine[: int(call.query.get("limit") or 20)]
@@ -102,7 +122,8 @@ def _start(call: Call) -> int:
     if any(u is None for u in users):
         raise call.fail(404, "Recipient not found.")
     members = [call.user_id, *(u["id"] for u in users if u)]
-    conversation = call.store.add(
+    existing = _direct_between(call, members) if len(members) == 2 else None
+    conversation = existing or call.store.add(
         "Conversation",
         {
             "model_type": "conversation",
@@ -127,6 +148,20 @@ def _start(call: Call) -> int:
     return call.success
 
 
+def _direct_between(call: Call, members: list[Any]) -> Record | None:
+    if not call.rule("messaging.one_direct_conversation_per_pair"):
+        return None
+    pair = set(members)
+    return next(
+        (
+            c
+            for c in call.store.all("Conversation")
+            if c.get("type") == "direct" and set(c.get("_members", ())) == pair
+        ),
+        None,
+    )
+
+
 @behaviour("messaging.messages.create")
 def _message(call: Call) -> int:
     conversation = _conversation(call, call.body_get("conversation_id"))
@@ -137,9 +172,12 @@ def _message(call: Call) -> int:
 @behaviour("messaging.conversations.delete")
 def _delete_conversation(call: Call) -> int:
     conversation = _conversation(call)
-    for message in _messages(call, conversation):
-        call.store.delete("Message", message["id"])
-    call.store.delete("Conversation", conversation["id"])
+    hidden = conversation["_hidden"] = [*conversation.get("_hidden", ()), call.user_id]
+    if set(hidden) >= set(conversation["_members"]):  # nobody sees it any more: gone
+        for message in _messages(call, conversation):
+            call.store.delete("Message", message["id"])
+        call.store.delete("Conversation", conversation["id"])
+    call.store.touch()
     call.ctx.values["message"] = "Conversation deleted."
     return call.success
 
@@ -181,10 +219,9 @@ def _read_message(call: Call) -> int:
 
 @behaviour("messaging.unread_count.show")
 def _unread_count(call: Call) -> int:
-    count = 0
-    for conversation in call.store.all("Conversation"):
-        if call.user_id in conversation.get("_members", ()):
-            count += sum(_unread(call, m) for m in _messages(call, conversation))
+    count = sum(
+        _unread(call, m) for conversation in _visible(call) for m in _messages(call, conversation)
+    )
     call.ctx.values["data.unread_count"] = count
     return call.success
 
