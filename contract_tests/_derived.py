@@ -142,7 +142,7 @@ class _Sources:
             raise _Unknown
         items = list(first["data"])
         last = first.get("last_page")
-        if not isinstance(last, int) or last > MAX_PAGES or not self._pages(d):
+        if not isinstance(last, int) or last > MAX_PAGES or (last > 1 and not self._pages(d)):
             raise _Unknown
         for page in range(2, last + 1):
             more = value_at(self.body(d, page), d.of[0])

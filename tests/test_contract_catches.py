@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ import pytest
 import spec
 from contract_tests import CHECKS, MockTarget, Session
 from contract_tests._checks import DEFAULT_CHECKS, run_checks
+from contract_tests._derived import disagreement
 from contract_tests._requests import Draft
 from mockserver import BeatPassMock
 
@@ -605,3 +607,30 @@ def test_live_the_derivations_are_judged_only_when_asked() -> None:
         assert run_checks(session.ctx, ex, ("derived_figure_agreement",)) == []
         session.ctx.derivations_live = True
         assert run_checks(session.ctx, ex, ("derived_figure_agreement",))
+
+
+def test_a_sum_walks_every_page_of_its_read() -> None:
+    """The profile's plays, summed over the artist's tracks two per page: every page is read."""
+    op = API.operations["artist.profile.show"]
+    plays = next(d for d in op.derived if d.figure == "data.total_plays")
+    paged = replace(op, derived=(replace(plays, query=(("perPage", "2"),)),))
+
+    def plays_plus_one(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        body = response.json()
+        if request.url.path.endswith("/artist/profile"):
+            body["data"]["total_plays"] += 1
+        return _rewrite(response, body)
+
+    for target, wrong in (
+        (MockTarget(BeatPassMock(seed=4, rate_limits=False)), False),
+        (BrokenTarget(plays_plus_one), True),
+    ):
+        with Session(target) as session:
+            ex = session.send(Draft(paged, "/artist/profile", {}), "token")
+            found = disagreement(API, ex, session.read, lambda path: True)
+        assert (found is not None) == wrong
+    assert found is not None
+    assert found.reads == (
+        "GET /artists/1/tracks?perPage=2",
+        "GET /artists/1/tracks?perPage=2&page=2",
+    )
