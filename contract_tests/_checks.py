@@ -16,6 +16,7 @@ from spec import Spec
 
 from . import _failures as f
 from ._acceptance import Facts, Reader, explain
+from ._derived import disagreement as derived_disagreement
 from ._exchange import Exchange
 
 Check = Callable[["CheckContext", Exchange], None]
@@ -39,6 +40,9 @@ class CheckContext:
     read: Reader | None = None
     """A documented read on the target, for the checks that compare two answers."""
     compared: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
+    derivations_live: bool = False
+    """Whether ``derived_figure_agreement`` also judges a live target (off: between two reads
+    of production a figure may move, a play counted or a message read)."""
 
 
 def _fail(
@@ -526,6 +530,26 @@ def referenced_ids_resolve(ctx: CheckContext, ex: Exchange) -> None:
             )
 
 
+@check
+def derived_figure_agreement(ctx: CheckContext, ex: Exchange) -> None:
+    """A figure the spec says is derived from others (``derived:``: a count of a list, a sum
+    of its items, a fee from a rule) equals what it derives from. Offline only by default
+    (``CheckContext.derivations_live``); the reads it needs are a few per operation."""
+    if not ex.op.derived or (ctx.facts is None and not ctx.derivations_live):
+        return
+    found = derived_disagreement(
+        ctx.spec, ex, ctx.read, lambda path: not _compared(ctx, ("derived", ex.op.id, path))
+    )
+    if found is not None:
+        raise _fail(
+            f.DerivedFigureWrong,
+            "derived_figure_agreement",
+            ex,
+            found.expectation(),
+            found.observation(),
+        )
+
+
 #: Checks applied to every answer of a valid request, the specific ones first so that the
 #: failure raised names the defect (the schema check, last, catches whatever else is wrong).
 DEFAULT_CHECKS = (
@@ -544,6 +568,7 @@ DEFAULT_CHECKS = (
     "referenced_ids_resolve",
     "list_detail_agreement",
     "tier_agreement",
+    "derived_figure_agreement",
 )
 
 

@@ -108,3 +108,7 @@ class FactsDisagree(CheckFailure):
 
 class DanglingReference(CheckFailure):
     title = "An answer names a record that does not exist"
+
+
+class DerivedFigureWrong(CheckFailure):
+    title = "A derived figure disagrees with what it derives from"

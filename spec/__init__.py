@@ -13,8 +13,10 @@ from ._errors import ContractError, ContractFailure, LiveGuardError, SpecError, 
 from ._generators import GENERATORS
 from ._loader import SPEC_DIR, from_dict, load, loads
 from ._model import (
+    HOWS,
     Body,
     CatalogEntry,
+    Derivation,
     Errors,
     Field,
     Operation,
@@ -32,11 +34,13 @@ from ._model import (
 
 __all__ = [
     "GENERATORS",
+    "HOWS",
     "SPEC_DIR",
     "Body",
     "CatalogEntry",
     "ContractError",
     "ContractFailure",
+    "Derivation",
     "Errors",
     "Field",
     "LiveGuardError",

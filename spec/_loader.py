@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _checks as c
+from ._derivations import Known, derivations
 from ._errors import SpecError, SpecErrorKind
 from ._model import (
     Body,
@@ -94,6 +95,7 @@ def from_dict(docs: Mapping[str, Any]) -> Spec:
     operations: dict[str, Operation] = {}
     routes: dict[tuple[str, str], Operation] = {}
     rules: dict[str, Rule] = {}
+    nodes: list[Node] = []
     _rules(docs["policies"], rules)
     for section in docs["api"]:
         sec = c.mapping(section, None, None, "an api section")
@@ -128,6 +130,10 @@ def from_dict(docs: Mapping[str, Any]) -> Spec:
                     "path",
                 )
             operations[op.id] = routes[route] = op
+            nodes.append(raw)
+    known = Known(resources, policies.pagination, operations, rules)
+    for raw in nodes:  # last: a derivation names operations and rules of any page
+        operations[raw["id"]] = derivations(raw, operations[raw["id"]], known)
     return Spec(operations, resources, policies, errors, rules)
 
 
@@ -425,6 +431,7 @@ _OP_KEYS = (
     "body",
     "responses",
     "errors",
+    "derived",
 )
 
 

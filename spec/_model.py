@@ -7,6 +7,7 @@ downstream redefines a field, a status or a limit; it asks these objects.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Mapping
@@ -105,6 +106,8 @@ class Operation:
     source: Source = "documented"
     note: str = ""
     location: Location = field(default=Location("<spec>", None), compare=False)
+    derived: tuple[Derivation, ...] = ()
+    """Figures of the success answer that the docs derive from others (``derived:``)."""
 
     @property
     def read_only(self) -> bool:
@@ -127,6 +130,45 @@ class Operation:
     @functools.cached_property
     def path_template_names(self) -> tuple[str, ...]:
         return tuple(_PARAM_RE.findall(self.path))
+
+
+How = Literal["count", "sum", "equals", "add", "product"]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A figure of an operation's success answer that the docs derive from other figures (a
+    profile's track count is the number of its tracks), so that a check can recompute it.
+
+    Paths are dotted keys into a body (``data.total_tracks``). The source is this same answer,
+    or the success answer of the documented read ``read`` sent with path parameters ``params``
+    (each a dotted path into this answer, or ``{name}``: this request's path parameter) and the
+    constant query ``query``. ``how`` is one of :data:`HOWS`."""
+
+    figure: str
+    how: How
+    of: tuple[str, ...]
+    field: str = ""
+    """For ``sum``: the field of each item that is added up."""
+    read: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    rule: str = ""
+    """For ``product``: the rule whose value multiplies the source figure."""
+    source: Source = "documented"
+    doc: str = ""
+    note: str = ""
+    location: Location = dataclasses.field(default=Location("<spec>", None), compare=False)
+
+
+#: The derivations a spec can state, and what each says of the figure.
+HOWS: Mapping[str, str] = {
+    "count": "the number of items of the list at `of` (a pagination envelope counts its total)",
+    "sum": "the sum of `field` over the items of the list at `of` (every page of an envelope)",
+    "equals": "the value at `of`",
+    "add": "the sum of the values at the paths of `of`, to the cent",
+    "product": "the value at `of` times the value of `rule`, rounded to the cent",
+}
 
 
 @dataclass(frozen=True)

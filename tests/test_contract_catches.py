@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ import pytest
 import spec
 from contract_tests import CHECKS, MockTarget, Session
 from contract_tests._checks import DEFAULT_CHECKS, run_checks
+from contract_tests._derived import disagreement
 from contract_tests._requests import Draft
 from mockserver import BeatPassMock
 
@@ -439,6 +441,14 @@ def dangling_artist(request: httpx.Request, response: httpx.Response) -> httpx.R
     return _rewrite(response, body)
 
 
+def one_track_too_many(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """The profile counts one track more than the artist's track list holds."""
+    body = response.json()
+    if request.url.path.endswith("/artist/profile") and isinstance(body.get("data"), dict):
+        body["data"]["total_tracks"] += 1
+    return _rewrite(response, body)
+
+
 MEANING = [
     pytest.param(
         rename_in_lists,
@@ -472,6 +482,14 @@ MEANING = [
         "referenced_ids_resolve",
         id="dangling-artist",
     ),
+    pytest.param(
+        one_track_too_many,
+        "artist.profile.show",
+        "token",
+        "/artist/profile",
+        "derived_figure_agreement",
+        id="derived-count-off-by-one",
+    ),
 ]
 
 
@@ -499,3 +517,120 @@ def test_the_real_mock_keeps_the_meaning(
 ) -> None:
     target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
     assert _valid_request_failures(target, op_id, tier, path) == []
+
+
+# -- every derived figure the spec declares is recomputed on the mock -------------------------
+
+#: A valid request per operation with derivations (seed 4: the caller is artist 1, credited on
+#: track 137; track 3 has a price; playlist 1 and album 1 hold tracks).
+DERIVED = {
+    "artist.profile.show": "/artist/profile",
+    "artist.dashboard_stats.show": "/artist/dashboard-stats",
+    "artist.upload_insights.show": "/artist/upload-insights",
+    "artist.sales.show": "/artist/sales",
+    "albums.show": "/albums/1",
+    "albums.producer_analytics.show": "/albums/1/producer-analytics",
+    "artists.producer_analytics.show": "/artists/1/producer-analytics",
+    "playlists.show": "/playlists/1",
+    "tracks.placements.list": "/tracks/137/placements",
+    "tracks.purchase.calculate_price": "/tracks/3/purchase/calculate-price",
+    "messaging.unread_count.show": "/messaging/unread-count",
+}
+
+
+def test_the_table_covers_every_operation_with_derivations() -> None:
+    assert set(DERIVED) == {op.id for op in API.operations.values() if op.derived}
+
+
+def _at(body: object, figure: str) -> tuple[dict[str, object], str] | None:
+    *parents, last = figure.split(".")
+    for key in parents:
+        body = body.get(key) if isinstance(body, dict) else None
+    return (body, last) if isinstance(body, dict) and last in body else None
+
+
+def shifted(op_id: str, figure: str) -> Breakage:
+    """The answers of ``op_id`` with ``figure`` one more than the mock says."""
+
+    def breakage(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.url.path.endswith(DERIVED[op_id]) and response.status_code < 300:
+            body = response.json()
+            spot = _at(body, figure)
+            if spot is not None:
+                spot[0][spot[1]] += 1  # type: ignore[operator]
+            return _rewrite(response, body)
+        return response
+
+    return breakage
+
+
+@pytest.mark.parametrize("op_id", sorted(DERIVED))
+def test_each_derived_figure_is_recomputed(op_id: str) -> None:
+    """On the mock every figure agrees; off by one, each present one fails naming itself."""
+    op = API.operations[op_id]
+    target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
+    with Session(target) as session:
+        ex = session.send(Draft(op, DERIVED[op_id], {}), "token")
+        assert ex.status == op.success_status
+        assert run_checks(session.ctx, ex) == []
+        present = [d.figure for d in op.derived if _at(ex.body, d.figure) is not None]
+    assert present, f"no derived figure of {op_id} in the mock's answer"
+    for figure in present:
+        with Session(BrokenTarget(shifted(op_id, figure))) as session:
+            ex = session.send(Draft(op, DERIVED[op_id], {}), "token")
+            failures = [f for f in run_checks(session.ctx, ex) if f.check != "no_server_error"]
+        assert [f.check for f in failures] == ["derived_figure_agreement"], figure
+        assert f"{figure} = " in failures[0].expected
+        assert figure in failures[0].observed
+
+
+def test_a_derived_figure_failure_shows_both_values_and_the_reads() -> None:
+    with Session(BrokenTarget(one_track_too_many)) as session:
+        op = API.operations["artist.profile.show"]
+        (failure,) = run_checks(
+            session.ctx, session.send(Draft(op, "/artist/profile", {}), "token")
+        )
+    assert failure.check == "derived_figure_agreement"
+    assert failure.expected.startswith("data.total_tracks = 4, the count of pagination of ")
+    assert "artists.tracks.list (GET /artists/1/tracks?perPage=100)" in failure.expected
+    assert failure.observed == "data.total_tracks = 5"
+
+
+def test_live_the_derivations_are_judged_only_when_asked() -> None:
+    """Live (no facts), a figure may move between two reads: the check stays quiet unless
+    ``derivations_live`` asks for it."""
+    with Session(BrokenTarget(one_track_too_many)) as session:
+        session.ctx.facts = None
+        ex = session.send(
+            Draft(API.operations["artist.profile.show"], "/artist/profile", {}), "token"
+        )
+        assert run_checks(session.ctx, ex, ("derived_figure_agreement",)) == []
+        session.ctx.derivations_live = True
+        assert run_checks(session.ctx, ex, ("derived_figure_agreement",))
+
+
+def test_a_sum_walks_every_page_of_its_read() -> None:
+    """The profile's plays, summed over the artist's tracks two per page: every page is read."""
+    op = API.operations["artist.profile.show"]
+    plays = next(d for d in op.derived if d.figure == "data.total_plays")
+    paged = replace(op, derived=(replace(plays, query=(("perPage", "2"),)),))
+
+    def plays_plus_one(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        body = response.json()
+        if request.url.path.endswith("/artist/profile"):
+            body["data"]["total_plays"] += 1
+        return _rewrite(response, body)
+
+    for target, wrong in (
+        (MockTarget(BeatPassMock(seed=4, rate_limits=False)), False),
+        (BrokenTarget(plays_plus_one), True),
+    ):
+        with Session(target) as session:
+            ex = session.send(Draft(paged, "/artist/profile", {}), "token")
+            found = disagreement(API, ex, session.read, lambda path: True)
+        assert (found is not None) == wrong
+    assert found is not None
+    assert found.reads == (
+        "GET /artists/1/tracks?perPage=2",
+        "GET /artists/1/tracks?perPage=2&page=2",
+    )

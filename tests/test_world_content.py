@@ -124,6 +124,17 @@ def test_a_play_reads_the_same_through_the_track_and_its_artists_list(
     assert in_list == me.get(f"/tracks/{track_id}").json()["track"]["plays"]
 
 
+def test_an_artists_track_list_holds_every_track_credited_to_them(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    """Not only the artist's top tracks: the list the dashboard's track count counts."""
+    credited = sorted(t["id"] for t in api.records("Track") if 1 in (t.get("artists") or ()))
+    assert len(credited) > 5  # more than the artist's top five (seed 0)
+    page = me.get("/artists/1/tracks", params={"perPage": 100}).json()["pagination"]
+    assert sorted(t["id"] for t in page["data"]) == credited
+    assert me.get("/artist/profile").json()["data"]["total_tracks"] == page["total"]
+
+
 def test_a_play_duration_is_an_event_not_a_play(api: BeatPassMock, me: httpx.Client) -> None:
     before = me.get("/tracks/5").json()["track"]["plays"]
     r = me.post("/tracks/plays/5/update-duration", json={"duration": 42})

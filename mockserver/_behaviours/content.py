@@ -68,6 +68,14 @@ def _artist_analytics(call: Call) -> int:
     return call.success
 
 
+@behaviour("artists.tracks.list")
+def _artist_tracks(call: Call) -> int:
+    """Every track credited to the artist: the tracks the dashboard and the analytics count
+    (``_facts.tracks_of``), not the artist's ``top_tracks``, which are a few of them."""
+    call.ctx.collections["Track"] = facts.tracks_of(call.store, call.record("Artist")["id"])
+    return call.success
+
+
 @behaviour("tracks.engagement_metrics.show")
 def _engagement(call: Call) -> int:
     track = call.record("Track")
@@ -707,7 +715,6 @@ behaviour(
     "artists.credits.reorder",
     "artists.list",
     "artists.show",
-    "artists.tracks.list",
     "lyrics.list",
     "playlists.create",
     "playlists.delete",
