@@ -164,7 +164,7 @@ def _token(text: str) -> tuple[str, int]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from mockserver import Sandbox
+    from mockserver import BeatPassMock, Sandbox
 
     from ._listen import check_host, check_port
 
@@ -176,13 +176,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     check_port(args.host, args.port)
 
     tokens = dict(args.token) or {"mock-token": 1}
+    loaded = spec.load(args.spec)
     sandbox = Sandbox.create(
         tokens,
         seed=args.seed,
         max_worlds=args.max_worlds,
         rate_limits=not args.no_rate_limits,
-        spec=spec.load(args.spec),
+        spec=loaded,
     )
+    users = {u["id"] for u in BeatPassMock(seed=args.seed, spec=loaded).records("User")}
+    unknown = sorted(set(tokens.values()) - users)
+    if unknown:  # every request with that token would answer 404 "User not found."
+        raise CliError(
+            f"--token: no user {', '.join(map(str, unknown))} in the world of seed {args.seed}"
+            f" (its users are {min(users)}-{max(users)})"
+        )
     return serve(
         sandbox, host=args.host, port=args.port, secrets=tokens, blocking=sandbox.may_block
     )

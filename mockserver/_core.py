@@ -244,9 +244,8 @@ class MockCore:
         status, so any client (not only Python tests) can exercise its error handling."""
         if status not in op.responses:
             documented = ", ".join(str(s) for s in sorted(op.responses))
-            message = (
-                f"Prefer: code={status} is not documented for {op.id}; documented: {documented}."
-            )
+            asked = f"code={status} is not documented" if status else "code must be a status"
+            message = f"Prefer: {asked} for {op.id}; documented: {documented}."
             return _json(400, {"message": message}, decision)
         return self._answer_with(op, Fault(status=status), decision)
 

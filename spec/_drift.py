@@ -99,7 +99,8 @@ class DriftReport:
         if self.baseline.unreviewed:
             tail += f"; {self.baseline.unreviewed} acknowledgements still unreviewed"
         if self.baseline.unexplained:
-            tail += f"; {self.baseline.unexplained} acknowledged as unexplained"
+            n = self.baseline.unexplained
+            tail += f"; {n} of the baseline's acknowledgements say unexplained"
         return (
             f"drift: {len(self.new)} new, {len(self.stale)} stale, "
             f"{len(self.acknowledged)} acknowledged differences against {doc} "

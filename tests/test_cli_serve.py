@@ -178,3 +178,9 @@ def test_an_unknown_option_is_one_line_too() -> None:
     assert _serve_fails("--bogus") == [
         "beatpass-contract: error: unrecognized arguments: --bogus (see beatpass-contract --help)"
     ]
+
+
+def test_a_token_for_a_user_the_world_lacks_is_refused_before_serving() -> None:
+    (line,) = _serve_fails("--port", "0", "--token", "t=999", "--token", "u=2")
+    assert line.startswith("beatpass-contract serve: error: --token: no user 999 in the world")
+    assert "(its users are 1-" in line

@@ -566,7 +566,7 @@ def test_unexplained_acknowledgements_are_counted_in_the_summary(drift: Drift) -
     assert lines[-1].endswith(
         "1 acknowledged differences against the reconciled document "
         f"(baseline of 2026-01-02, sha256 {load_baseline(drift.baseline).sha256[:12]}...)"
-        "; 1 acknowledged as unexplained"
+        "; 1 of the baseline's acknowledgements say unexplained"
     )
 
 
