@@ -163,14 +163,11 @@ class _H11(_Extensions, H11Protocol):  # type: ignore[misc]
 
 
 _Protocol: type[asyncio.Protocol] = _H11
-try:  # httptools (C, uvicorn[standard]) parses faster: chosen by benchmarks/bench_serve.py
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    class _HttpTools(_Extensions, HttpToolsProtocol):  # type: ignore[misc]
-        """httptools (llhttp)."""
+try:  # httptools (C, uvicorn[standard]) straight to the handler: see mockserver._http
+    from ._http import SandboxProtocol
 
     if os.environ.get("BEATPASS_HTTP", "") != "h11":
-        _Protocol = _HttpTools
+        _Protocol = SandboxProtocol
 except ImportError:  # pragma: no cover - httptools is optional
     pass
 
