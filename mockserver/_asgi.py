@@ -257,8 +257,8 @@ class ASGIAdapter:
             for name, value in response.headers.raw
             if name.lower() not in _FRAMING_HEADERS
         ]
-        declared = response.headers.get("content-length")
-        if method == "HEAD" and declared is not None:
+        declared = response.headers.get("content-length") if method == "HEAD" else None
+        if declared is not None:
             headers.append((b"content-length", declared.encode("latin-1")))
         else:
             headers.append((b"content-length", str(len(body)).encode("ascii")))

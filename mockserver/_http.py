@@ -106,6 +106,7 @@ class SandboxProtocol(asyncio.Protocol):
         self.closing = False  # stop after the answers owed: no more keep-alive
         self.refused: bytes | None = None  # owed after the pending answers, then close
         self.idle: asyncio.TimerHandle | None = None
+        self.active = 0.0  # loop time of the last data or answer
         self.reading = True
         self.writing = True
         self._reset_message()
@@ -147,9 +148,7 @@ class SandboxProtocol(asyncio.Protocol):
             self.transport.close()  # idle, or half way through a body nobody will answer
 
     def data_received(self, data: bytes) -> None:
-        if self.idle is not None:
-            self.idle.cancel()
-            self.idle = None
+        self.active = self.loop.time()  # the idle timer reads it (no timer per request)
         if self.refused is not None:
             return  # the connection is being closed: ignore what follows
         try:
@@ -286,7 +285,8 @@ class SandboxProtocol(asyncio.Protocol):
             self.transport.close()
         elif self.closing and not self.in_message:
             self.transport.close()
-        elif not self.transport.is_closing() and self.idle is None:
+        elif self.idle is None and not self.transport.is_closing():
+            self.active = self.loop.time()
             self.idle = self.loop.call_later(self.keep_alive_s, self._close_idle)
 
     async def _in_thread(self, request: _Request, prepared: httpx.Request) -> None:
@@ -311,28 +311,42 @@ class SandboxProtocol(asyncio.Protocol):
         if transport.is_closing():
             return  # the client went away meanwhile
         status, headers, body = self.adapter.encode(request.method, response)
-        lines = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b""))]
-        for name, value in (*self.state.default_headers, *headers):
-            if b"\n" in value or b"\r" in value or b"\n" in name or b"\r" in name:
-                # A header that would split the answer (a handler echoing client input):
-                # the last wall, as for any handler failure.
-                logger.error("handler answered a header with a line break: %r", name)
-                transport.write(error_answer(500, "Server Error"))
-                self.closing = True
-                transport.close()
-                return
-            lines.append(b"%s: %s\r\n" % (name, value))
+        fields = b"\n".join([b"%s: %s" % pair for pair in (*self.state.default_headers, *headers)])
+        if (
+            b"\r" in fields
+            or fields.count(b"\n") != len(headers) + len(self.state.default_headers) - 1
+        ):
+            # A header that would split the answer (a handler echoing client input): the
+            # last wall, as for any handler failure.
+            logger.error("handler answered a header with a line break: %r", headers)
+            transport.write(error_answer(500, "Server Error"))
+            self.closing = True
+            transport.close()
+            return
         keep = request.keep_alive and not self.closing
-        lines.append(b"\r\n" if keep else b"connection: close\r\n\r\n")
-        if request.method != "HEAD":
-            lines.append(body)
-        transport.write(b"".join(lines))
+        transport.write(
+            b"HTTP/1.1 %d %s\r\n%s\r\n%s%s"
+            % (
+                status,
+                _REASONS.get(status, b""),
+                fields.replace(b"\n", b"\r\n"),
+                b"\r\n" if keep else b"connection: close\r\n\r\n",
+                b"" if request.method == "HEAD" else body,
+            )
+        )
         if not keep:
             self.closing = True
             self.pending.clear()
             transport.close()
 
     def _close_idle(self) -> None:
+        """Close a connection idle for ``timeout_keep_alive``; one active since the timer
+        was set gets a timer for the rest of its idle time instead."""
         self.idle = None
-        if self.transport is not None and not self.busy and not self.pending:
+        if self.transport is None or self.transport.is_closing():
+            return
+        left = self.active + self.keep_alive_s - self.loop.time()
+        if self.busy or self.pending or self.in_message or left > 0:
+            self.idle = self.loop.call_later(max(left, 0.01), self._close_idle)
+        else:
             self.transport.close()
