@@ -38,6 +38,8 @@ from typing import Any
 import anyio.to_thread
 import httpx
 
+from ._headers import lower_items
+
 __all__ = [
     "CONNECTIONS",
     "DEFAULT_MAX_BODY",
@@ -253,9 +255,9 @@ class ASGIAdapter:
         """Status, headers (names lower-case) and the decoded body, framing recomputed."""
         body = response.content
         headers = [
-            (name.lower(), value)
-            for name, value in response.headers.raw
-            if name.lower() not in _FRAMING_HEADERS
+            (name, value)
+            for name, value in lower_items(response.headers)
+            if name not in _FRAMING_HEADERS
         ]
         declared = response.headers.get("content-length") if method == "HEAD" else None
         if declared is not None:

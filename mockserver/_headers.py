@@ -15,7 +15,10 @@ from collections.abc import Iterable
 
 import httpx
 
-__all__ = ["add_headers", "ascii_headers", "header_value"]
+__all__ = ["add_headers", "ascii_headers", "header_value", "lower_items"]
+
+_NAMES: dict[str, tuple[bytes, bytes]] = {}  # header name -> (as given, lower-case) bytes
+_NAMES_MEMO = 256
 
 
 def header_value(headers: httpx.Headers, name: bytes) -> str | None:
@@ -31,14 +34,25 @@ def header_value(headers: httpx.Headers, name: bytes) -> str | None:
 def ascii_headers(pairs: Iterable[tuple[str, str]]) -> httpx.Headers:
     """``httpx.Headers(pairs)`` for names and values that are ASCII ``str`` (ours: a
     content type, digits, constants), without normalising each one."""
+    items = []
+    for name, value in pairs:
+        key = _NAMES.get(name)
+        if key is None:
+            raw = name.encode("ascii")
+            key = (raw, raw.lower())
+            if len(_NAMES) < _NAMES_MEMO:  # our names are a few constants: a small memo
+                _NAMES[name] = key
+        items.append((key[0], key[1], value.encode("ascii")))
     headers = httpx.Headers()
-    headers._list = [
-        (raw, raw.lower(), value.encode("ascii"))
-        for name, value in pairs
-        for raw in (name.encode("ascii"),)
-    ]
+    headers._list = items
     headers.encoding = "ascii"
     return headers
+
+
+def lower_items(headers: httpx.Headers) -> list[tuple[bytes, bytes]]:
+    """``[(name.lower(), value) for name, value in headers.raw]``, from httpx's own
+    lower-case names."""
+    return [(key, value) for _, key, value in headers._list]
 
 
 def add_headers(headers: httpx.Headers, extra: httpx.Headers) -> None:

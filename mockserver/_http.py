@@ -32,7 +32,7 @@ import collections
 import logging
 import time
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import anyio.to_thread
 import httptools
@@ -50,6 +50,7 @@ _QUEUE_LIMIT = 8  # pipelined requests parsed ahead before reading pauses
 _DRAIN_LIMIT = 64 * 1024 * 1024
 _REASONS = {status.value: status.phrase.encode("ascii") for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_FIELDS: list[Any] = [None, b""]  # uvicorn's default headers and their encoded lines
 logger = logging.getLogger("mockserver.asgi")  # one logger for the serving layer
 
 
@@ -115,8 +116,9 @@ class SandboxProtocol(asyncio.Protocol):
     # -- the connection ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # Not an isinstance check: uvloop's transports (uvicorn picks uvloop when it is
+        # installed, as uvicorn[standard] does) are not asyncio.Transport subclasses.
+        self.transport = cast(asyncio.Transport, transport)
         self.state.connections.add(self)
         sockname = transport.get_extra_info("sockname")
         if isinstance(sockname, tuple):
@@ -311,11 +313,8 @@ class SandboxProtocol(asyncio.Protocol):
         if transport.is_closing():
             return  # the client went away meanwhile
         status, headers, body = self.adapter.encode(request.method, response)
-        fields = b"\n".join([b"%s: %s" % pair for pair in (*self.state.default_headers, *headers)])
-        if (
-            b"\r" in fields
-            or fields.count(b"\n") != len(headers) + len(self.state.default_headers) - 1
-        ):
+        fields = b"\n".join([b"%s: %s" % pair for pair in headers])
+        if b"\r" in fields or fields.count(b"\n") != len(headers) - 1:
             # A header that would split the answer (a handler echoing client input): the
             # last wall, as for any handler failure.
             logger.error("handler answered a header with a line break: %r", headers)
@@ -329,7 +328,7 @@ class SandboxProtocol(asyncio.Protocol):
             % (
                 status,
                 _REASONS.get(status, b""),
-                fields.replace(b"\n", b"\r\n"),
+                self._server_fields() + fields.replace(b"\n", b"\r\n"),
                 b"\r\n" if keep else b"connection: close\r\n\r\n",
                 b"" if request.method == "HEAD" else body,
             )
@@ -338,6 +337,15 @@ class SandboxProtocol(asyncio.Protocol):
             self.closing = True
             self.pending.clear()
             transport.close()
+
+    def _server_fields(self) -> bytes:
+        """The server's own header lines (Date, Server), encoded once per change: uvicorn
+        replaces its list of them when the second turns."""
+        defaults = self.state.default_headers
+        if defaults is not _FIELDS[0]:
+            _FIELDS[:] = [defaults, b"".join(b"%s: %s\r\n" % pair for pair in defaults)]
+        fields: bytes = _FIELDS[1]
+        return fields
 
     def _close_idle(self) -> None:
         """Close a connection idle for ``timeout_keep_alive``; one active since the timer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mockserver._headers import add_headers, ascii_headers, header_value
+from mockserver._headers import add_headers, ascii_headers, header_value, lower_items
 
 RAW = [
     (b"Host", b"127.0.0.1:8000"),
@@ -46,3 +46,8 @@ def test_add_headers_updates_as_headers_update(extra: dict[str, str]) -> None:
     add_headers(ours, httpx.Headers(extra))
     theirs.update(httpx.Headers(extra))
     assert ours.multi_items() == theirs.multi_items()
+
+
+def test_lower_items_are_the_raw_items_with_lower_case_names() -> None:
+    headers = httpx.Headers(RAW)
+    assert lower_items(headers) == [(name.lower(), value) for name, value in headers.raw]
