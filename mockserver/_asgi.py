@@ -38,7 +38,7 @@ from typing import Any
 import anyio.to_thread
 import httpx
 
-from ._headers import lower_items
+from ._headers import lower_items, received_headers
 
 __all__ = [
     "CONNECTIONS",
@@ -212,7 +212,9 @@ class ASGIAdapter:
         try:
             url = self._url(headers, server, scheme, raw_path, query)
             # As a server builds it (``stream=``): the headers as received, none added.
-            request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(body))
+            request = httpx.Request(
+                method, url, headers=received_headers(headers), stream=httpx.ByteStream(body)
+            )
             request._content = body  # what request.read() sets: the body is in memory
         except (httpx.InvalidURL, ValueError) as exc:  # input httpx cannot represent
             logger.warning("unrepresentable request %s %s: %s", method, raw_path, exc)

@@ -6,7 +6,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mockserver._headers import add_headers, ascii_headers, header_value, lower_items
+from mockserver._headers import (
+    add_headers,
+    ascii_headers,
+    header_value,
+    lower_items,
+    received_headers,
+)
 
 RAW = [
     (b"Host", b"127.0.0.1:8000"),
@@ -51,3 +57,11 @@ def test_add_headers_updates_as_headers_update(extra: dict[str, str]) -> None:
 def test_lower_items_are_the_raw_items_with_lower_case_names() -> None:
     headers = httpx.Headers(RAW)
     assert lower_items(headers) == [(name.lower(), value) for name, value in headers.raw]
+
+
+def test_received_headers_are_what_httpx_makes_of_the_same_bytes() -> None:
+    ours = received_headers(RAW)
+    theirs = httpx.Headers(RAW)
+    assert ours.raw == theirs.raw
+    assert ours.multi_items() == theirs.multi_items()  # the same encoding found (utf-8 here)
+    assert ours.encoding == theirs.encoding == "utf-8"
