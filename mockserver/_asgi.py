@@ -5,6 +5,9 @@ same behaviour over a socket, so this adapter translates ASGI messages to an
 ``httpx.Request``, calls the handler, and translates the ``httpx.Response`` back. It knows
 nothing about the mock's internals: anything with the handler's shape can be served, which
 keeps the HTTP layer testable on its own and stops it drifting from the in-process mock.
+Its steps (``prepare``, ``may_block``, ``call``, ``record``, ``encode``) are public so that the
+sandbox's own HTTP protocol (:mod:`mockserver._http`) serves through the same code without
+the ASGI messages in between: the guarantees below hold for both.
 
 Guarantees the core can rely on (so it never has to defend against them itself):
 
@@ -28,11 +31,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import anyio.to_thread
@@ -47,6 +52,7 @@ __all__ = [
     "ASGIAdapter",
     "Handler",
     "RequestRecord",
+    "error_answer",
     "escape",
 ]
 
@@ -116,6 +122,17 @@ def escape(raw: bytes) -> str:
         else:
             out += b"%%%02X" % byte
     return out.decode("ascii")
+
+
+def error_answer(status: int, message: str) -> bytes:
+    """A whole HTTP/1.1 answer in the API's error format that closes the connection, for
+    input the handler never sees (the server's parser refused it)."""
+    body = json.dumps({"message": message}).encode()
+    reason = HTTPStatus(status).phrase.encode("ascii")
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (status, reason, len(body), body)
+    )
 
 
 def _json_response(status: int, message: str) -> httpx.Response:

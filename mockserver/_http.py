@@ -38,9 +38,9 @@ import anyio.to_thread
 import httptools
 import httpx
 
-from ._asgi import DROP, ASGIAdapter, escape
+from ._asgi import DROP, ASGIAdapter, error_answer, escape
 
-__all__ = ["HEAD_LIMIT", "SandboxProtocol", "error_answer"]
+__all__ = ["HEAD_LIMIT", "SandboxProtocol"]
 
 HEAD_LIMIT = 64 * 1024
 """Bytes of request line plus headers accepted; a bigger head is refused (431)."""
@@ -52,17 +52,6 @@ _REASONS = {status.value: status.phrase.encode("ascii") for status in HTTPStatus
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _FIELDS: list[Any] = [None, b""]  # uvicorn's default headers and their encoded lines
 logger = logging.getLogger("mockserver.asgi")  # one logger for the serving layer
-
-
-def error_answer(status: int, message: str) -> bytes:
-    """A whole HTTP/1.1 answer in the API's error format that closes the connection, for
-    input the handler never sees (the parser refused it)."""
-    body = b'{"message": "%s"}' % message.encode("ascii")
-    reason = _REASONS.get(status, b"Error")
-    return (
-        b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"
-        b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (status, reason, len(body), body)
-    )
 
 
 class _Refused(Exception):
