@@ -112,6 +112,8 @@ class SandboxProtocol(asyncio.Protocol):
         sockname = transport.get_extra_info("sockname")
         if isinstance(sockname, tuple):
             self.server = (str(sockname[0]), int(sockname[1]))
+        self.active = self.loop.time()  # a client that never sends is idle too
+        self.idle = self.loop.call_later(self.keep_alive_s, self._close_idle)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.state.connections.discard(self)
@@ -284,6 +286,10 @@ class SandboxProtocol(asyncio.Protocol):
         try:
             response = await anyio.to_thread.run_sync(self.adapter.call, prepared)
             self._answer(request, response)
+        except asyncio.CancelledError:  # the graceful stop timed out: nobody gets an answer
+            if self.transport is not None:
+                self.transport.abort()
+            raise
         finally:
             self.busy = False
             self._flow()
@@ -343,7 +349,9 @@ class SandboxProtocol(asyncio.Protocol):
         if self.transport is None or self.transport.is_closing():
             return
         left = self.active + self.keep_alive_s - self.loop.time()
-        if self.busy or self.pending or self.in_message or left > 0:
-            self.idle = self.loop.call_later(max(left, 0.01), self._close_idle)
+        if self.busy or self.pending or self.in_message:  # not idle: look again later
+            self.idle = self.loop.call_later(self.keep_alive_s, self._close_idle)
+        elif left > 0:
+            self.idle = self.loop.call_later(left, self._close_idle)
         else:
             self.transport.close()

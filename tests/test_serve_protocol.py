@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -158,3 +159,16 @@ def test_a_slow_answer_does_not_hold_up_another_client() -> None:
             assert not slow_done.is_set()  # both answered while the 3 s latency still ran
             thread.join(TIMEOUT)
         assert slow_done.is_set()
+
+
+def test_idle_connections_close_after_the_keep_alive_timeout() -> None:
+    srv = BackgroundServer(DummyCore(), timeout=TIMEOUT)
+    srv._server.config.timeout_keep_alive = 0.3  # uvicorn's 5 s, shortened for the test
+    with srv, _connect(srv) as silent, _connect(srv) as busy:
+        for i in range(8):  # a connection in use past the timeout stays open
+            busy.sendall(_get(f"/api/v1/echo?i={i}"))
+            ((status, _, _),) = _answers(busy.recv(65536))
+            assert status == b"HTTP/1.1 200 OK"
+            time.sleep(0.1)
+        assert silent.recv(65536) == b""  # closed by the server (the socket would time out)
+        assert busy.recv(65536) == b""  # and the other one once it is idle
