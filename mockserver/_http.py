@@ -213,6 +213,8 @@ class SandboxProtocol(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self.in_message = False
+        if self.transport is None or self.transport.is_closing():
+            return  # pipelined after a "Connection: close" or a drop: never answered
         try:
             parsed = httptools.parse_url(self.url)
         except httptools.HttpParserInvalidURLError:
@@ -240,7 +242,12 @@ class SandboxProtocol(asyncio.Protocol):
         full queue, not while the client leaves our answers unread."""
         if self.transport is None or self.transport.is_closing():
             return
-        want = self.writing and not self.busy and len(self.pending) < _QUEUE_LIMIT
+        want = (
+            self.writing
+            and not self.busy
+            and len(self.pending) < _QUEUE_LIMIT
+            and self.refused is None
+        )
         if want != self.reading:
             self.reading = want
             if want:

@@ -172,3 +172,22 @@ def test_idle_connections_close_after_the_keep_alive_timeout() -> None:
             time.sleep(0.1)
         assert silent.recv(65536) == b""  # closed by the server (the socket would time out)
         assert busy.recv(65536) == b""  # and the other one once it is idle
+
+
+def test_nothing_after_connection_close_is_answered_or_recorded(server: BackgroundServer) -> None:
+    before = len(server.adapter.history)
+    with _connect(server) as sock:
+        sock.sendall(_get("/api/v1/echo?i=1", "Connection: close\r\n") + _get("/api/v1/echo?i=2"))
+        answers = _answers(_read_all(sock))
+    assert [json.loads(body)["query"] for _, _, body in answers] == ["i=1"]
+    assert [r.query for r in server.adapter.history][before:] == ["i=1"]
+
+
+def test_an_upgrade_request_is_answered_as_plain_http_then_closed(
+    server: BackgroundServer,
+) -> None:
+    with _connect(server) as sock:
+        sock.sendall(_get("/api/v1/echo", "Connection: Upgrade\r\nUpgrade: websocket\r\n"))
+        ((status, _, body),) = _answers(_read_all(sock))
+    assert status == b"HTTP/1.1 200 OK"
+    assert json.loads(body)["path"] == "/api/v1/echo"
