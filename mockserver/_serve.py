@@ -133,7 +133,7 @@ class _Server(uvicorn.Server):
 
 
 class _Extensions:
-    """The three changes the module docstring lists, on top of either uvicorn protocol."""
+    """The three changes the module docstring lists, on top of uvicorn's h11 protocol."""
 
     transport: asyncio.Transport
     server: Any
