@@ -15,7 +15,11 @@ only the ratio, measured side by side, is meaningful). Two clients are measured:
 cost, so the servers' own cost dominates: the stricter ratio). Reported: the median
 requests/s of each server, the ratio sandbox / canned (target: >= 0.8 for one client), and
 each server's CPU time per request (from /proc, so independent of the machine's load).
-``BEATPASS_HTTP=h11`` in the environment serves the sandbox with h11 instead of httptools.
+The sandbox serves with its own HTTP/1.1 protocol on httptools (``mockserver._http``) inside
+uvicorn's server; ``BEATPASS_HTTP=h11`` in the environment serves it through uvicorn's h11
+protocol and the ASGI adapter instead, for comparison. Both servers use the same event loop
+uvicorn picks (uvloop if it is installed). The load average is printed before and after: on
+a shared machine a ratio measured under load says less than one measured idle.
 """
 
 from __future__ import annotations
@@ -166,6 +170,7 @@ def main() -> int:
         canned_url = canned_origin + "/api/v1" + args.path
         sandbox_url = sandbox_base + args.path
         assert httpx.get(canned_url).content == answer.content
+        print("load average before:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
         for name, rate in (("httpx.Client", httpx_rate), ("raw socket", raw_rate)):
             ours: list[float] = []
             theirs: list[float] = []
@@ -186,6 +191,7 @@ def main() -> int:
                 f"canned uvicorn app {b:,.0f} req/s: {a / b:.2f}x; server CPU per request "
                 f"{cpu[sandbox.pid] / n * 1e6:.0f} us vs {cpu[canned.pid] / n * 1e6:.0f} us"
             )
+        print("load average after:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     finally:
         for server in (sandbox, canned):
             if server is not None:

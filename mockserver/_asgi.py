@@ -5,6 +5,9 @@ same behaviour over a socket, so this adapter translates ASGI messages to an
 ``httpx.Request``, calls the handler, and translates the ``httpx.Response`` back. It knows
 nothing about the mock's internals: anything with the handler's shape can be served, which
 keeps the HTTP layer testable on its own and stops it drifting from the in-process mock.
+Its steps (``prepare``, ``may_block``, ``call``, ``record``, ``encode``) are public so that the
+sandbox's own HTTP protocol (:mod:`mockserver._http`) serves through the same code without
+the ASGI messages in between: the guarantees below hold for both.
 
 Guarantees the core can rely on (so it never has to defend against them itself):
 
@@ -28,17 +31,30 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import anyio.to_thread
 import httpx
 
-__all__ = ["CONNECTIONS", "DEFAULT_MAX_BODY", "ASGIAdapter", "Handler", "RequestRecord"]
+from ._headers import lower_items, received_headers
+
+__all__ = [
+    "CONNECTIONS",
+    "DEFAULT_MAX_BODY",
+    "DROP",
+    "ASGIAdapter",
+    "Handler",
+    "RequestRecord",
+    "error_answer",
+    "escape",
+]
 
 Handler = Callable[[httpx.Request], httpx.Response]
 Scope = MutableMapping[str, Any]
@@ -62,10 +78,11 @@ logger = logging.getLogger("mockserver.asgi")
 CONNECTIONS: dict[tuple[Any, Any], asyncio.Transport] = {}
 """Open connections by ``(server, client)`` address, as the ASGI scope names them, so an
 injected dropped connection can abort the right one (filled by the server's protocol)."""
-# Bytes _escape keeps as they are: printable ASCII except '#', '"', '<' and '>'.
+# Bytes escape() keeps as they are: printable ASCII except '#', '"', '<' and '>'.
 _LITERAL = re.compile(rb"[!\x24-\x3b=\x3f-\x7e]*")
 _URL_MEMO = 4096  # parsed request URLs kept (see ASGIAdapter._url)
-_DROP = httpx.Response(599)  # the handler's "drop this connection", never sent
+DROP = httpx.Response(599)
+"""What :meth:`ASGIAdapter.call` returns for "drop this connection" (never sent)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,7 @@ class RequestRecord:
         return f"{self.path}?{self.query}" if self.query else self.path
 
 
-def _escape(raw: bytes) -> str:
+def escape(raw: bytes) -> str:
     """Percent-encode bytes that cannot appear literally in a URL; keep the rest verbatim.
 
     Existing ``%XX`` escapes are left alone, so the decoded value never changes. ``#`` is
@@ -105,6 +122,17 @@ def _escape(raw: bytes) -> str:
         else:
             out += b"%%%02X" % byte
     return out.decode("ascii")
+
+
+def error_answer(status: int, message: str) -> bytes:
+    """A whole HTTP/1.1 answer in the API's error format that closes the connection, for
+    input the handler never sees (the server's parser refused it)."""
+    body = json.dumps({"message": message}).encode()
+    reason = HTTPStatus(status).phrase.encode("ascii")
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (status, reason, len(body), body)
+    )
 
 
 def _json_response(status: int, message: str) -> httpx.Response:
@@ -161,31 +189,70 @@ class ASGIAdapter:
         body = await self._read_body(receive)
         if body is None:  # client went away mid-body: nobody to answer
             return
+        request = self.prepare(
+            method, raw_path, query, scope["headers"], body, scope.get("server"), scope["scheme"]
+        )
         response: httpx.Response | None
-        if len(body) > self.max_body:
-            response = _json_response(413, "Payload Too Large.")
+        if isinstance(request, httpx.Response):
+            response = request
         else:
-            try:
-                url = self._url(scope, raw_path, query)
-                # As a server builds it (``stream=``): the headers as received, none added.
-                request = httpx.Request(
-                    method, url, headers=scope["headers"], stream=httpx.ByteStream(body)
-                )
-                request.read()
-            except (httpx.InvalidURL, ValueError) as exc:  # input httpx cannot represent
-                logger.warning("unrepresentable request %s %s: %s", method, raw_path, exc)
-                response = _json_response(400, "Bad Request.")
+            if self.may_block(request):
+                response = await anyio.to_thread.run_sync(self.call, request)
             else:
-                if self.blocking is None or self.blocking(request):
-                    response = await anyio.to_thread.run_sync(self._call_handler, request)
-                else:
-                    response = self._call_handler(request)
-                if response is _DROP and await self._drop(scope):
-                    response = None
-                elif response is _DROP:
-                    response = _json_response(503, "Service Unavailable")
-        # Recorded before sending, so a client that has its response can already see it in
-        # ``history`` and in the log (tests and a watching terminal rely on that order).
+                response = self.call(request)
+            if response is DROP and await self._drop(scope):
+                response = None
+            elif response is DROP:
+                response = _json_response(503, "Service Unavailable")
+        self.record(method, raw_path, query, response, started)
+        if response is not None:
+            status, headers, content = self.encode(method, response)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": content, "more_body": False})
+
+    # -- what any server in front of the handler shares (this app, mockserver._http) ------------
+
+    def prepare(
+        self,
+        method: str,
+        raw_path: str,
+        query: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        server: tuple[str, int | None] | None,
+        scheme: str = "http",
+    ) -> httpx.Request | httpx.Response:
+        """The request to hand to the handler, or the answer when it must not be called:
+        413 past ``max_body``, 400 for input an ``httpx.Request`` cannot represent."""
+        if len(body) > self.max_body:
+            return _json_response(413, "Payload Too Large.")
+        try:
+            url = self._url(headers, server, scheme, raw_path, query)
+            # As a server builds it (``stream=``): the headers as received, none added.
+            request = httpx.Request(
+                method, url, headers=received_headers(headers), stream=httpx.ByteStream(body)
+            )
+            request._content = body  # what request.read() sets: the body is in memory
+        except (httpx.InvalidURL, ValueError) as exc:  # input httpx cannot represent
+            logger.warning("unrepresentable request %s %s: %s", method, raw_path, exc)
+            return _json_response(400, "Bad Request.")
+        return request
+
+    def may_block(self, request: httpx.Request) -> bool:
+        """Whether the handler must run in a worker thread for this request."""
+        return self.blocking is None or self.blocking(request)
+
+    def record(
+        self,
+        method: str,
+        raw_path: str,
+        query: str,
+        response: httpx.Response | None,
+        started: float,
+    ) -> None:
+        """Keep the request in ``history`` and give it to ``on_request``; ``None`` is a dropped
+        connection. Called before sending, so a client that has its response can already see
+        it in ``history`` and in the log (tests and a watching terminal rely on that order)."""
         record = RequestRecord(
             method=method,
             path=raw_path,
@@ -199,8 +266,24 @@ class ASGIAdapter:
                 self.on_request(record)
             except Exception:  # a broken log hook must not take the server down
                 logger.exception("on_request hook failed")
-        if response is not None:
-            await self._send_response(send, method, response)
+
+    @staticmethod
+    def encode(
+        method: str, response: httpx.Response
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Status, headers (names lower-case) and the decoded body, framing recomputed."""
+        body = response.content
+        headers = [
+            (name, value)
+            for name, value in lower_items(response.headers)
+            if name not in _FRAMING_HEADERS
+        ]
+        declared = response.headers.get("content-length") if method == "HEAD" else None
+        if declared is not None:
+            headers.append((b"content-length", declared.encode("latin-1")))
+        else:
+            headers.append((b"content-length", str(len(body)).encode("ascii")))
+        return response.status_code, headers, body
 
     @staticmethod
     async def _drop(scope: Scope) -> bool:
@@ -222,9 +305,16 @@ class ASGIAdapter:
         root_bytes = root.encode("utf-8")
         if root_bytes and not raw.startswith(root_bytes):
             raw = root_bytes + raw  # servers differ on whether path includes root_path
-        return _escape(raw), _escape(scope.get("query_string", b""))
+        return escape(raw), escape(scope.get("query_string", b""))
 
-    def _url(self, scope: Scope, raw_path: str, query: str) -> httpx.URL:
+    def _url(
+        self,
+        headers: list[tuple[bytes, bytes]],
+        server: tuple[str, int | None] | None,
+        scheme: str,
+        raw_path: str,
+        query: str,
+    ) -> httpx.URL:
         """Rebuild the absolute URL the client asked for, falling back to the bound address.
 
         The Host header is preferred (it is what the client used, e.g. ``localhost``), but it
@@ -232,9 +322,8 @@ class ASGIAdapter:
         Parsing a URL costs about a tenth of a fast answer and clients repeat their URLs, so
         parsed ones are kept (a bounded memo: :class:`httpx.URL` is immutable).
         """
-        scheme: str = scope.get("scheme", "http")
         target = f"{raw_path}?{query}" if query else raw_path
-        for name, value in scope["headers"]:
+        for name, value in headers:
             if name.lower() == b"host" and _HOST_HEADER.fullmatch(value):
                 text = f"{scheme}://{value.decode('ascii')}{target}"
                 url = self._urls.get(text)
@@ -248,7 +337,7 @@ class ASGIAdapter:
                     self._urls.clear()
                 self._urls[text] = url
                 return url
-        host, port = scope.get("server") or ("127.0.0.1", None)
+        host, port = server or ("127.0.0.1", None)
         netloc = f"[{host}]" if ":" in host else host
         if port is not None:
             netloc = f"{netloc}:{port}"
@@ -276,12 +365,12 @@ class ASGIAdapter:
                 break
         return b"".join(chunks)
 
-    def _call_handler(self, request: httpx.Request) -> httpx.Response:
-        """Run the handler (in a worker thread) and turn any failure into a 500."""
+    def call(self, request: httpx.Request) -> httpx.Response:
+        """Run the handler and turn any failure into a 500 (:data:`DROP`: drop the connection)."""
         try:
             response = self.handler(request)
         except httpx.NetworkError:
-            return _DROP
+            return DROP
         except Exception:
             logger.exception("mock handler failed for %s %s", request.method, request.url.path)
             return _json_response(500, "Server Error")
@@ -293,22 +382,3 @@ class ASGIAdapter:
             logger.exception("mock handler failed for %s %s", request.method, request.url.path)
             return _json_response(500, "Server Error")
         return response
-
-    @staticmethod
-    async def _send_response(send: Send, method: str, response: httpx.Response) -> None:
-        """Send status, headers and the decoded body with framing headers recomputed."""
-        body = response.content
-        headers = [
-            (name.lower(), value)
-            for name, value in response.headers.raw
-            if name.lower() not in _FRAMING_HEADERS
-        ]
-        declared = response.headers.get("content-length")
-        if method == "HEAD" and declared is not None:
-            headers.append((b"content-length", declared.encode("latin-1")))
-        else:
-            headers.append((b"content-length", str(len(body)).encode("ascii")))
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        )
-        await send({"type": "http.response.body", "body": body, "more_body": False})

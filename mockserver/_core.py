@@ -28,6 +28,7 @@ from ._auth import AuthResult, TokenStore
 from ._behaviours import BEHAVIOURS, Call, check_registry
 from ._clock import Clock
 from ._faults import MESSAGES, Fault, FaultInjector, fault_body
+from ._headers import ascii_headers, header_value
 from ._ratelimit import Decision, RateLimiter
 from ._render import BodyBuilder, Context
 from ._router import Router
@@ -199,10 +200,9 @@ class MockCore:
         method = "GET" if request.method == "HEAD" else request.method
         match = self.router.match(method, path)
         op = match.operation if match is not None else None
-        auth = self.tokens.check(request.headers.get("authorization"))
-        client = (
-            request.headers.get("authorization", "") if auth.user_id is not None else "anonymous"
-        )
+        authorization = header_value(request.headers, b"authorization")
+        auth = self.tokens.check(authorization)
+        client = (authorization or "") if auth.user_id is not None else "anonymous"
         decision = self.limiter.hit(client, op.rate_limit if op is not None else "general")
         if not decision.allowed:
             body = {"message": "Too Many Attempts.", "retry_after": decision.retry_after}
@@ -308,7 +308,7 @@ class MockCore:
                 if record is None:
                     raise RequestError(404, f"{p.resource} not found.")
                 records.setdefault(p.resource, record)
-            content_type = request.headers.get("content-type", "")
+            content_type = header_value(request.headers, b"content-type") or ""
             body = read_body(op, self.schemas, request.content, content_type)
             rng = random.Random(f"{self.seed}:{op.id}:{request.url.raw_path!r}")
             call_now = self.clock.now()
@@ -413,7 +413,9 @@ def _raw(
     of a served request); the body is the bytes given, so they are set as read."""
     headers = _headers(decision, content_type)
     headers["Content-Length"] = str(len(content))
-    response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+    response = httpx.Response(
+        status, headers=ascii_headers(headers.items()), stream=httpx.ByteStream(content)
+    )
     response._content = content  # what Response.read() sets; httpx is pinned below 0.29
     return response
 
@@ -422,7 +424,10 @@ def _preferred_status(request: httpx.Request) -> int | None:
     """The ``code`` preference of a ``Prefer`` header (RFC 7240: comma-separated preferences,
     ``;`` parameters, names case-insensitive, values optionally quoted). A value that is not a
     three-digit status is 0, which no operation documents (so it is refused, not ignored)."""
-    for preference in _split_outside_quotes(request.headers.get("prefer", ""), ","):
+    prefer = header_value(request.headers, b"prefer")
+    if not prefer:  # the usual case: no preference, nothing to parse
+        return None
+    for preference in _split_outside_quotes(prefer, ","):
         name, _, value = _split_outside_quotes(preference, ";")[0].partition("=")
         if name.strip().lower() == "code":
             text = value.strip().strip('"').strip()

@@ -27,6 +27,7 @@ from ._auth import TokenStore
 from ._clock import Clock, ManualClock, SystemClock
 from ._core import MockCore, RouteStats
 from ._faults import Fault, FaultInjector
+from ._headers import add_headers
 from ._seed import MOCK_USER_ID, rebase, seed_store
 from ._store import Record, Store
 
@@ -166,7 +167,7 @@ class BeatPassMock:
             }
             return httpx.Response(204, headers=headers)
         response = self.core.handle(request, served=True)
-        response.headers.update(_CORS_HEADERS)
+        add_headers(response.headers, _CORS_HEADERS)
         return response
 
     @property

@@ -10,18 +10,22 @@ serves. Two uvicorn behaviours are adjusted on purpose:
 * uvicorn's access log would print query strings verbatim (tokens included). It is turned
   off, and the request log is written by :func:`request_logger`, which redacts.
 
-Its HTTP protocol is extended (:func:`_protocol`) in three ways: a request uvicorn cannot
-parse (a malformed request line) is answered 400 in the API's error format instead of plain
-text; a stop while a request body is half sent closes that connection at once instead of
-waiting out the graceful timeout and cancelling the app (a ``CancelledError`` traceback);
-and open connections are registered so an injected dropped connection can abort one.
+The HTTP protocol is the sandbox's own (:mod:`mockserver._http`: httptools straight to the
+adapter's shared steps, without an ASGI cycle per request; chosen by
+``benchmarks/bench_serve.py``), plugged into uvicorn's server, which keeps binding, signals
+and the graceful stop. Without httptools, or with ``BEATPASS_HTTP=h11``, uvicorn's h11
+protocol serves the :class:`~mockserver._asgi.ASGIAdapter` as an ASGI app, extended
+(``_Extensions``) to give the same answers in three places: a request it cannot parse is
+answered 400 in the API's error format instead of plain text; a stop while a request body is
+half sent closes that connection at once instead of waiting out the graceful timeout and
+cancelling the app (a ``CancelledError`` traceback); and open connections are registered so
+an injected dropped connection can abort one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -36,7 +40,14 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ._asgi import CONNECTIONS, DEFAULT_MAX_BODY, ASGIAdapter, Handler, RequestRecord
+from ._asgi import (
+    CONNECTIONS,
+    DEFAULT_MAX_BODY,
+    ASGIAdapter,
+    Handler,
+    RequestRecord,
+    error_answer,
+)
 from ._redact import redact
 
 __all__ = ["BackgroundServer", "request_logger", "serve"]
@@ -121,17 +132,8 @@ class _Server(uvicorn.Server):
             self.should_exit = True
 
 
-def _bad_request(message: str) -> bytes:
-    body = json.dumps({"message": f"Bad Request: {message}"}).encode()
-    head = (
-        b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
-        b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body)
-    )
-    return head + body
-
-
 class _Extensions:
-    """The three changes the module docstring lists, on top of either uvicorn protocol."""
+    """The three changes the module docstring lists, on top of uvicorn's h11 protocol."""
 
     transport: asyncio.Transport
     server: Any
@@ -147,7 +149,7 @@ class _Extensions:
         super().connection_lost(exc)  # type: ignore[misc]
 
     def send_400_response(self, msg: str) -> None:
-        self.transport.write(_bad_request(msg))
+        self.transport.write(error_answer(400, f"Bad Request: {msg}"))
         self.transport.close()
 
     def shutdown(self) -> None:
@@ -163,14 +165,11 @@ class _H11(_Extensions, H11Protocol):  # type: ignore[misc]
 
 
 _Protocol: type[asyncio.Protocol] = _H11
-try:  # httptools (C, uvicorn[standard]) parses faster: chosen by benchmarks/bench_serve.py
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    class _HttpTools(_Extensions, HttpToolsProtocol):  # type: ignore[misc]
-        """httptools (llhttp)."""
+try:  # httptools (C, uvicorn[standard]) straight to the handler: see mockserver._http
+    from ._http import SandboxProtocol
 
     if os.environ.get("BEATPASS_HTTP", "") != "h11":
-        _Protocol = _HttpTools
+        _Protocol = SandboxProtocol
 except ImportError:  # pragma: no cover - httptools is optional
     pass
 

@@ -23,6 +23,7 @@ import spec as spec_pkg
 from spec import Spec
 
 from ._clock import SystemClock
+from ._headers import header_value
 from ._mock import BeatPassMock
 
 __all__ = [
@@ -127,7 +128,7 @@ class Worlds:
     @staticmethod
     def name_of(request: httpx.Request) -> str:
         """The world a request names (``X-BeatPass-Sandbox``), or the default one."""
-        name: str | None = request.headers.get(HEADER)
+        name = header_value(request.headers, HEADER.encode("ascii"))
         if name is None or name == "":
             return DEFAULT_WORLD
         if not _NAME.fullmatch(name):
