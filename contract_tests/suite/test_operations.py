@@ -19,14 +19,11 @@ KNOWN_REFUSED = {
     # preconditions the per-operation strategy does not set up (the state machines do)
     "playlists.accept_invite": "needs a pending invitation of the caller",
     "playlists.decline_invite": "needs a pending invitation of the caller",
-    "playlists.remove_editor": "needs an editor; the body's user_id is not required by the spec",
+    "playlists.remove_editor": "needs an editor of the caller's playlist",
     "playlists.unfollow": "needs a followed playlist",
     "playlists.tracks.order": "needs the permutation of the playlist's tracks",
-    # spec: the body leaves optional what the mock requires (the docs name the field)
-    "playlists.invite": "spec: body user_id not required; the mock answers 422",
-    "users.me.add_to_library": "spec: body track_id not required; the mock answers 422",
-    "users.me.remove_from_library": "spec: body track_id not required; the mock answers 422",
-    "messaging.conversations.start": "spec: neither user_id nor user_ids required",
+    # the body's user_id may name the caller
+    "playlists.invite": "the body may name the caller (you cannot invite yourself: 422)",
     # mock: refusals no documented read lets a client predict
     "beat_requests.fulfill": "409 duplicate submission; submissions readable by the owner only",
     "messaging.messages.read": "404 for a held message of a conversation of others",
