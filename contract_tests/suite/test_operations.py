@@ -24,9 +24,8 @@ KNOWN_REFUSED = {
     "playlists.tracks.order": "needs the permutation of the playlist's tracks",
     # the body's user_id may name the caller
     "playlists.invite": "the body may name the caller (you cannot invite yourself: 422)",
-    # mock: refusals no documented read lets a client predict
-    "beat_requests.fulfill": "409 duplicate submission; submissions readable by the owner only",
-    "messaging.messages.read": "404 for a held message of a conversation of others",
+    # the strategy draws tracks of others too
+    "beat_requests.fulfill": "the body may name a track of others (403 Not track owner)",
 }
 
 
