@@ -445,6 +445,69 @@ def _duplicate_upload(e: Evidence) -> str | None:
     return f"track {same[0]} sounds the same" if same else None
 
 
+def _submitted(e: Evidence) -> list[Mapping[str, Any]] | None:
+    """The caller's submissions to the beat request the path names, as the documented
+    ``beat_requests.user.my_tracks.list`` reads them (None when the read fails)."""
+    key = path_values(e.op, e.ex.request.url.path).get("id")
+    body = e.get("beat_requests.user.my_tracks.list", "/beat-requests/user/my-tracks")
+    items = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(items, list):
+        return None
+    return [s for s in items if isinstance(s, Mapping) and str(s.get("beat_request_id")) == key]
+
+
+@rule("already_submitted", {409}, {"beat_requests.fulfill"})
+def _already_submitted(e: Evidence) -> str | None:
+    mine, track = _submitted(e), _sent_ids(e, "track_id")
+    if mine is None or not track or not any(s.get("track_id") == track[0] for s in mine):
+        return None
+    return f"beat_requests.user.my_tracks.list holds track {track[0]} for this request"
+
+
+@rule("submission_limit", {422}, {"beat_requests.fulfill"})
+def _submission_limit(e: Evidence) -> str | None:
+    mine, limit = _submitted(e), e.spec.rule("beat_requests.max_submissions_per_producer")
+    if mine is None or len(mine) < limit:
+        return None
+    return f"the caller has submitted {len(mine)} tracks to this request (at most {limit})"
+
+
+def _playlist_members(e: Evidence) -> tuple[dict[Any, Any], list[Any]] | None:
+    """Offline: whom the playlist the path names has invited, and its editors (the mock's
+    store; no documented read lists them, but the caller sent those invitations)."""
+    key = _key(path_values(e.op, e.ex.request.url.path).get("id", ""))
+    found = e.facts.matching("Playlist", id=key) if e.facts is not None else None
+    if not found:
+        return None
+    return dict(found[0].get("_invites") or {}), list(found[0].get("_editors") or [])
+
+
+@rule("already_invited", {409}, {"playlists.invite"})
+def _already_invited(e: Evidence) -> str | None:
+    members, user = _playlist_members(e), _sent_ids(e, "user_id")
+    if members is None or not user or (user[0] not in members[0] and user[0] not in members[1]):
+        return None
+    return f"user {user[0]} is already invited to or an editor of this playlist"
+
+
+@rule("editors_full", {429}, {"playlists.invite"})
+def _editors_full(e: Evidence) -> str | None:
+    members, limit = _playlist_members(e), e.spec.rule("playlists.max_editors")
+    if members is None or len(members[0]) + len(members[1]) < limit:
+        return None
+    return f"the playlist has {limit} editors and invitations (playlists.max_editors)"
+
+
+@rule("fingerprint_not_failed", {422}, {"fingerprints.retry"})
+def _fingerprint_not_failed(e: Evidence) -> str | None:
+    """Offline: only a failed fingerprint is retried (the record's status in the store)."""
+    key = _key(path_values(e.op, e.ex.request.url.path).get("fingerprint", ""))
+    found = e.facts.matching("Fingerprint", id=key) if e.facts is not None else None
+    if not found or found[0].get("status") == "failed":
+        return None
+    return f"fingerprint {key} has status {found[0].get('status')!r}, not failed"
+
+
 @rule("unknown_coupon", {422}, {"coupons.validate"})
 def _unknown_coupon(e: Evidence) -> str | None:
     sent = request_json(e.ex)
@@ -507,6 +570,9 @@ class MockFacts:
             return None
         if "_members" in record:  # a conversation: its participants, as the mock's 403 says
             return set(record["_members"])
+        if resource == "Message":  # a message: its conversation's participants (the same rule)
+            conversation = self._record("Conversation", record.get("conversation_id"))
+            return set(conversation["_members"]) if conversation else None
         owners: set[Any] | None = self.store.owners(record)
         return owners
 

@@ -82,6 +82,7 @@ class Session:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        self.strategies.preconditions.close()
 
     def __enter__(self) -> Session:
         return self

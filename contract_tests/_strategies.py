@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from spec import Operation, Parameter, Spec
 from spec._strategies import StrategyBuilder
 
-from ._acceptance import BODY_ID_LISTS
-from ._requests import ID_FIELDS, Draft
+from ._acceptance import BODY_ID_LISTS, BODY_IDS
+from ._preconditions import Pool, Preconditions
+from ._requests import Draft
 from ._requests import query_text as _text
 from ._skips import skip
 from ._target import Target
@@ -28,7 +29,9 @@ class RequestStrategies:
         self.spec = spec
         self.target = target
         self.builder = StrategyBuilder(spec.schemas)
+        self.preconditions = Preconditions(spec, target)
         self._valid: dict[str, st.SearchStrategy[Draft]] = {}
+        self._drafts: dict[str, st.SearchStrategy[Draft]] = {}
 
     def _schema(self, op: Operation, part: str) -> dict[str, Any]:
         return self.spec.schemas.documents.get(f"operations/{op.id}/{part}", {})
@@ -37,7 +40,8 @@ class RequestStrategies:
         parts: dict[str, st.SearchStrategy[Any]] = {}
         schema = self._schema(op, "path")
         for p in op.path_params:
-            held = self._held(p.resource, p.name) if p.resource else None
+            pool = self.preconditions.pool(op, f"path.{p.name}")
+            held = self._held(p.resource, p.name, pool) if p.resource else None
             if held is None and p.resource and self.target.live:
                 hint = f"TEST_{p.resource.upper()}_ID"
                 skip(
@@ -77,14 +81,22 @@ class RequestStrategies:
         ]
         return st.one_of(options) if options else None
 
-    def _held(self, resource: str, param: str) -> st.SearchStrategy[Any] | None:
+    def _held(
+        self, resource: str, param: str, pool: Pool | None = None
+    ) -> st.SearchStrategy[Any] | None:
         """An id the target holds: half the time one the caller owns, when the target knows,
-        so owner-only writes succeed as often as rules about others' records are met."""
-        pool = self.target.ids(resource, param)
+        so owner-only writes succeed as often as rules about others' records are met (only
+        the caller's, or only others', where the operation's preconditions say so)."""
+        held = self.target.ids(resource, param)
         mine = self.target.owned_ids(resource, param)
         owned = set(mine)
-        others = [i for i in pool if i not in owned]
-        options = [st.sampled_from(ids) for ids in (mine, others) if ids]
+        if pool == "others" and resource == "User":  # the caller's own account is not others'
+            owned.add(getattr(self.target, "user_id", None))
+        others = [i for i in held if i not in owned]
+        chosen = {"mine": [mine], "others": [others]}.get(pool or "", [mine, others])
+        options = [st.sampled_from(ids) for ids in chosen if ids]
+        if not options and pool is not None:  # none of that kind: any the target holds
+            return self._held(resource, param)
         return st.one_of(options) if options else None
 
     def _query(self, op: Operation) -> st.SearchStrategy[dict[str, str]]:
@@ -93,14 +105,13 @@ class RequestStrategies:
             return st.just({})
         required = set(schema.get("required", ()))
         props = schema["properties"]
-        fixed = {
-            n: self.builder.build(s, schema["$id"], 1) for n, s in props.items() if n in required
-        }
-        optional = {
-            n: self.builder.build(s, schema["$id"], 1)
-            for n, s in props.items()
-            if n not in required
-        }
+        drawn = {n: self.builder.build(s, schema["$id"], 1) for n, s in props.items()}
+        for p in op.query_params:  # a query id that names a record: one the target holds
+            held = self._held(p.resource, "id") if p.resource and p.name in drawn else None
+            if held is not None:
+                drawn[p.name] = held
+        fixed = {n: s for n, s in drawn.items() if n in required}
+        optional = {n: s for n, s in drawn.items() if n not in required}
         return st.fixed_dictionaries(fixed, optional=optional).map(
             lambda d: {k: _text(v) for k, v in d.items()}
         )
@@ -109,13 +120,13 @@ class RequestStrategies:
         if op.body is None:
             return st.none()
         body = self.builder.named(f"operations/{op.id}/body")
-        id_fields = {
-            k: held
-            for k, r in ID_FIELDS.items()
-            if k in op.body.schema.get("properties", {})
-            and (held := self._held(r, "id")) is not None
-        }
         props = op.body.schema.get("properties", {})
+        id_fields = {
+            k: held.map(str) if props[k].get("type") == "string" else held
+            for k, r in BODY_IDS.items()
+            if k in props
+            and (held := self._held(r, "id", self.preconditions.pool(op, f"body.{k}"))) is not None
+        }
         for key, resource in BODY_ID_LISTS.items():
             held = self._held(resource, "id") if key in props else None
             if held is not None:
@@ -131,22 +142,33 @@ class RequestStrategies:
             )
         )
 
-    def valid(self, op: Operation) -> st.SearchStrategy[Draft]:
+    def _draft(self, op: Operation) -> st.SearchStrategy[Draft]:
         """Requests that keep every documented constraint of the operation."""
-        if op.id not in self._valid:
-            self._valid[op.id] = st.builds(
+        if op.id not in self._drafts:
+            self._drafts[op.id] = st.builds(
                 lambda path, params, body: Draft(op, path, params, body),
                 self._path(op),
                 self._query(op),
                 self._body(op),
             )
+        return self._drafts[op.id]
+
+    def valid(self, op: Operation) -> st.SearchStrategy[Draft]:
+        """Requests that keep every documented constraint of the operation, offline in the
+        state they need (``_preconditions.NEEDS``: set up on the target as they are drawn)."""
+        if op.id not in self._valid:
+            drafts = self._draft(op)
+            if self.preconditions.needs(op) is not None:
+                prepare = self.preconditions.prepare
+                drafts = st.composite(lambda draw: prepare(draw, draw(self._draft(op))))()
+            self._valid[op.id] = drafts
         return self._valid[op.id]
 
     def invalid(self, op: Operation) -> st.SearchStrategy[Draft] | None:
         """Requests that break one documented constraint, or None when nothing can be broken
         in a way the operation documents a status for."""
         options: list[st.SearchStrategy[Draft]] = []
-        valid = self.valid(op)
+        valid = self._draft(op)  # broken input needs no state set up first
         if op.body is not None and 400 in op.responses:
             options.append(
                 valid.map(

@@ -57,6 +57,11 @@ class Target:
     def now(self) -> float:
         raise NotImplementedError
 
+    def token_for(self, user_id: Any) -> str | None:
+        """A valid token of another user, where the target can issue one (None: it cannot).
+        Offline preconditions use it: an invitation is sent by the playlist's owner."""
+        return None
+
     def bad_tokens(self) -> dict[str, str]:
         """Tokens the API must refuse with 401, by what is wrong with them."""
         return {"invalid": "bp_not_a_real_token_0000"}
@@ -71,6 +76,7 @@ class MockTarget(Target):
         super().__init__(mock.spec, str(mock.base_url), mock.token)
         self.mock = mock
         self.user_id = mock.tokens.check(f"Bearer {mock.token}").user_id
+        self._tokens: dict[Any, str] = {}
 
     def transport(self) -> httpx.BaseTransport:
         return self.mock.transport
@@ -91,6 +97,11 @@ class MockTarget(Target):
 
     def now(self) -> float:
         return self.mock.clock.now()
+
+    def token_for(self, user_id: Any) -> str | None:
+        if user_id not in self._tokens:
+            self._tokens[user_id] = self.mock.issue_token(user_id)
+        return self._tokens[user_id]
 
     def bad_tokens(self) -> dict[str, str]:
         revoked = self.mock.issue_token()

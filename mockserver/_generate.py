@@ -237,7 +237,16 @@ def example(
     if "enum" in frag:
         return frag["enum"][rng.randrange(len(frag["enum"]))]
     if "anyOf" in frag:
-        return example(frag["anyOf"][0], rng, name=name, resource=resource, depth=depth, now=now)
+        first = frag["anyOf"][0]
+        if {"type", "properties", "required"} & set(frag):  # they hold for every branch
+            rest = {k: v for k, v in frag.items() if k != "anyOf"}
+            needed = [*rest.get("required", ()), *first.get("required", ())]
+            # Branches naming only required fields are alternatives: send the first one alone.
+            alone = {n for b in frag["anyOf"][1:] if set(b) <= {"required"} for n in b["required"]}
+            fields = {**rest.get("properties", {}), **first.get("properties", {})}
+            fields = {n: s for n, s in fields.items() if n not in alone}
+            first = {**rest, **first, "properties": fields, "required": needed}
+        return example(first, rng, name=name, resource=resource, depth=depth, now=now)
     if "default" in frag and rng.random() < 0.3:
         return frag["default"]
     types = frag.get("type", "object" if "properties" in frag else "string")

@@ -411,6 +411,7 @@ def _build(store: Store, seed: int) -> None:
             role=rng.choice(roles),
             position=position,
         )
+    _a_failed_fingerprint_of_mine(store, tracks)
     for fingerprint in store.records["Fingerprint"].values():  # its track's, as lyrics are
         owners = store.owners(store.records["Track"][fingerprint["track_id"]]) or {None}
         fingerprint["_owner"] = min(owners, key=lambda o: (o is None, o))
@@ -432,6 +433,23 @@ def _build(store: Store, seed: int) -> None:
     derive(store)
     store.invented -= DERIVED
     store.version = 0
+
+
+def _a_failed_fingerprint_of_mine(store: Store, tracks: list[Any]) -> None:
+    """The mock user's account holds a failed fingerprint run (of one of their tracks that had
+    none), so that a retry (``fingerprints.retry``, failed runs only) can succeed: no documented
+    write makes a run fail."""
+    prints = list(store.records["Fingerprint"].values())
+    printed = {f["track_id"] for f in prints}
+    mine = [
+        t
+        for t in tracks
+        if t not in printed
+        and MOCK_USER_ID in (store.owners(store.records["Track"][t]) or ())
+    ]
+    failed = next((f for f in prints if f.get("status") == "failed"), None)
+    if mine and failed is not None:
+        failed["track_id"] = mine[0]
 
 
 def _shift_dates(store: Store, delta: float) -> None:

@@ -73,7 +73,7 @@ class StrategyBuilder:
         if "enum" in schema:
             return st.sampled_from(schema["enum"])
         if "anyOf" in schema:
-            return st.one_of([self.build(s, base, depth) for s in schema["anyOf"]])
+            return st.one_of([self.build(s, base, depth) for s in alternatives(schema)])
         types = schema.get("type")
         if types is None:
             types = (
@@ -144,6 +144,28 @@ class StrategyBuilder:
             )
             strategy = st.tuples(strategy, more).map(lambda pair: {**pair[1], **pair[0]})
         return strategy
+
+
+def alternatives(schema: JSON) -> list[JSON]:
+    """The branches of an ``anyOf``, each with the keywords beside it (``{type: object,
+    properties, anyOf: [{required: [a]}, {required: [b]}]}``: an object with ``a``, or with
+    ``b``). Where the branches only name required fields, they are alternatives (messaging.mdx:
+    "either user_id or user_ids, not both"): a branch leaves out the fields the others require,
+    so a drawn value sends one of them, and still validates."""
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    if not {"type", "properties", "required"} & set(rest):
+        return list(schema["anyOf"])
+    choices = [set(b.get("required", ())) for b in schema["anyOf"]]
+    only_required = all(set(b) <= {"required"} for b in schema["anyOf"])
+    merged = []
+    for branch, chosen in zip(schema["anyOf"], choices, strict=True):
+        required = [*rest.get("required", ()), *branch.get("required", ())]
+        props = {**rest.get("properties", {}), **branch.get("properties", {})}
+        if only_required:
+            others = set().union(*choices) - chosen
+            props = {n: s for n, s in props.items() if n not in others}
+        merged.append({**rest, **branch, "properties": props, "required": required})
+    return merged
 
 
 def from_schema(schemas: Schemas, name: str) -> st.SearchStrategy[Any]:
