@@ -31,7 +31,9 @@ from hypothesis import strategies as st
 import spec
 from contract_tests import CHECKS, MockTarget, Session
 from contract_tests._coverage import current
+from contract_tests._requests import Draft
 from mockserver import BeatPassMock
+from spec import Tier
 from spec._openapi import to_openapi
 
 SETTINGS: dict[str, Any] = {
@@ -51,10 +53,9 @@ def ours(api: spec.Spec, gets: list[str], examples: int) -> tuple[int, float]:
         op = api.operations[op_id]
 
         @settings(max_examples=examples, **SETTINGS)
-        @given(data=st.data())
-        def case(data: st.DataObject) -> None:
-            draft = data.draw(session.strategies.valid(op))  # noqa: B023 - run right away
-            session.exercise(draft, data.draw(st.sampled_from(op.tiers)))  # noqa: B023
+        @given(request=session.strategies.valid(op), tier=st.sampled_from(op.tiers))
+        def case(request: Draft, tier: Tier) -> None:
+            session.exercise(request, tier)
 
         case()
     elapsed = time.perf_counter() - started
