@@ -49,6 +49,9 @@ class Session:
         headers = client.headers.copy()
         headers.update(kwargs.pop("headers", None) or {})
         url = str(client.base_url).rstrip("/") + path
+        params = kwargs.pop("params", None)
+        if params:  # written into the URL: one parse, where httpx merges them in a second
+            url += "?" + str(httpx.QueryParams(params))
         request = httpx.Request(method, url, headers=headers, **kwargs)
         response = self._transport.handle_request(request)
         response.request = request

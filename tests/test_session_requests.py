@@ -61,6 +61,20 @@ def test_the_request_sent_is_the_one_the_client_builds(op_id: str) -> None:
     session.close()
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"query": "a b&c=d/é?#%+;"}, {"with": "tags,genres", "page": "2"}, {"x": ""}],
+    ids=repr,
+)
+def test_query_text_is_written_as_the_client_writes_it(params: dict[str, str]) -> None:
+    target = Recording(MOCK)
+    with Session(target) as session:
+        session.request("public", "GET", "/search", params=params)
+        _same(
+            target.seen[-1], session.client("public").build_request("GET", "/search", params=params)
+        )
+
+
 def test_a_target_over_the_network_is_sent_through_its_client() -> None:
     class Remote(Recording):
         in_process = False
