@@ -101,10 +101,34 @@ def _nested(
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """A resource object and the resources embedded in it (artists of a track, ...)."""
     yield resource, obj
-    for name, fld in spec.resources[resource].fields.items():
+    for name, schema in _embedding(spec).get(resource, ()):
         if name in obj:
-            for inner, value in resources_in(fld.schema, obj[name]):
+            for inner, value in resources_in(schema, obj[name]):
                 yield from _nested(spec, inner, value)
+
+
+_EMBEDDING: dict[int, tuple[Spec, dict[str, list[tuple[str, Any]]]]] = {}
+
+
+def _embedding(spec: Spec) -> dict[str, list[tuple[str, Any]]]:
+    """Per resource, the fields whose schema can hold another resource (computed once per
+    spec): the only ones :func:`_nested` must walk, the scalar fields can hold none."""
+    cached = _EMBEDDING.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        table = {
+            name: [(f, fld.schema) for f, fld in res.fields.items() if _can_embed(fld.schema)]
+            for name, res in spec.resources.items()
+        }
+        cached = _EMBEDDING[id(spec)] = (spec, table)
+    return cached[1]
+
+
+def _can_embed(frag: Any) -> bool:
+    if isinstance(frag, Mapping):
+        return "resource" in frag or "page_of" in frag or any(map(_can_embed, frag.values()))
+    if isinstance(frag, list):
+        return any(map(_can_embed, frag))
+    return False
 
 
 # -- the checks -------------------------------------------------------------------------------
@@ -223,12 +247,18 @@ def _schema_verdict(ctx: CheckContext, name: str, ex: Exchange) -> str:
     return result
 
 
-def _success_resources(ctx: CheckContext, ex: Exchange) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    response = ex.op.responses.get(ex.status)
-    if response is None or response.schema is None or ex.status >= 400 or ex.body is None:
-        return
-    for resource, obj in resources_in(response.schema, ex.body):
-        yield from _nested(ctx.spec, resource, obj)
+def _success_resources(ctx: CheckContext, ex: Exchange) -> list[tuple[str, Mapping[str, Any]]]:
+    """Every record a success answer holds, embedded ones included: walked once per answer
+    (several checks read them; the body is parsed once and never changes)."""
+    found: list[tuple[str, Mapping[str, Any]]] | None = ex.derived.get("resources")
+    if found is None:
+        found = ex.derived["resources"] = []
+        response = ex.op.responses.get(ex.status)
+        schema = response.schema if response is not None and ex.status < 400 else None
+        if schema is not None and ex.body is not None:
+            for resource, obj in resources_in(schema, ex.body):
+                found.extend(_nested(ctx.spec, resource, obj))
+    return found
 
 
 @check

@@ -29,6 +29,8 @@ class Exchange:
     """A valid request of the caller's own tier (drawn by the valid strategies): it must be
     accepted unless a rule explains the refusal (``positive_data_acceptance``)."""
     _body: Any = field(default=_MISSING, repr=False)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What the checks derive from this answer alone (the records it holds), computed once."""
 
     @property
     def status(self) -> int:

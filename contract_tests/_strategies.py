@@ -67,6 +67,11 @@ class RequestStrategies:
             if p.resource_from and (pair := self._named_by(p)) is not None:
                 free = {n: parts.pop(n) for n in (p.resource_from, p.name)}
                 joint.append(pair | st.fixed_dictionaries(free))
+        if not parts and not joint:
+            return st.just(op.path)
+        if len(parts) == 1 and not joint:  # the common case, drawn without the wrappers
+            ((name, one),) = parts.items()
+            return one.map(lambda value: fill(({name: value},)))
         return st.tuples(st.fixed_dictionaries(parts), *joint).map(fill)
 
     def _named_by(self, p: Parameter) -> st.SearchStrategy[dict[str, Any]] | None:
@@ -99,7 +104,8 @@ class RequestStrategies:
             return self._held(resource, param)
         return st.one_of(options) if options else None
 
-    def _query(self, op: Operation) -> st.SearchStrategy[dict[str, str]]:
+    def _query(self, op: Operation) -> st.SearchStrategy[dict[str, Any]]:
+        """Query values as drawn (the draft writes them as URL text, :func:`_texts`)."""
         schema = self._schema(op, "query")
         if not schema:
             return st.just({})
@@ -112,9 +118,7 @@ class RequestStrategies:
                 drawn[p.name] = held
         fixed = {n: s for n, s in drawn.items() if n in required}
         optional = {n: s for n, s in drawn.items() if n not in required}
-        return st.fixed_dictionaries(fixed, optional=optional).map(
-            lambda d: {k: _text(v) for k, v in d.items()}
-        )
+        return st.fixed_dictionaries(fixed, optional=optional)
 
     def _body(self, op: Operation) -> st.SearchStrategy[Any]:
         if op.body is None:
@@ -145,12 +149,24 @@ class RequestStrategies:
     def _draft(self, op: Operation) -> st.SearchStrategy[Draft]:
         """Requests that keep every documented constraint of the operation."""
         if op.id not in self._drafts:
-            self._drafts[op.id] = st.builds(
-                lambda path, params, body: Draft(op, path, params, body),
-                self._path(op),
-                self._query(op),
-                self._body(op),
-            )
+            path, query = self._path(op), self._query(op)
+            # Each strategy layer costs a draw per example: parts an operation does not have
+            # (no query, no body) are left out rather than drawn as constants.
+            drafts: st.SearchStrategy[Draft]
+            if op.body is not None:
+                drafts = st.builds(
+                    lambda path, params, body: Draft(op, path, _texts(params), body),
+                    path,
+                    query,
+                    self._body(op),
+                )
+            elif self._schema(op, "query"):
+                drafts = st.builds(
+                    lambda path, params: Draft(op, path, _texts(params)), path, query
+                )
+            else:
+                drafts = path.map(lambda path: Draft(op, path))
+            self._drafts[op.id] = drafts
         return self._drafts[op.id]
 
     def valid(self, op: Operation) -> st.SearchStrategy[Draft]:
@@ -205,6 +221,10 @@ class RequestStrategies:
                     )
                 )
         return st.one_of(options) if options else None
+
+
+def _texts(params: dict[str, Any]) -> dict[str, str]:
+    return {k: _text(v) for k, v in params.items()}
 
 
 def breakable_query(schema: dict[str, Any]) -> list[str]:

@@ -25,6 +25,9 @@ from ._redaction import redact, register
 class Target:
     name = "target"
     live = False
+    in_process = False
+    """Whether :meth:`transport` answers within this process (no network: nothing to time
+    out, no redirects or cookies), so a session may hand it requests without a client."""
 
     def __init__(self, spec: Spec, base_url: str, token: str | None) -> None:
         self.spec = spec
@@ -71,6 +74,7 @@ class MockTarget(Target):
     """The offline mock, driven through ``httpx.MockTransport`` (nothing is patched)."""
 
     name = "mock"
+    in_process = True
 
     def __init__(self, mock: BeatPassMock) -> None:
         super().__init__(mock.spec, str(mock.base_url), mock.token)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ._model import Operation, Parameter, Schema, Spec, Tier
+from ._validate import Compiler, Unsupported
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE = "https://beatpass-contract.local/schemas/"
@@ -47,6 +48,8 @@ class Schemas:
         self.documents = documents
         self.by_uri = {doc["$id"]: doc for doc in documents.values()}
         self._validators: dict[str, Any] = {}
+        self._tests: dict[str, Callable[[Any], bool] | None] = {}
+        self._compiler = Compiler(self.by_uri, FORMATS)
         self.memo: dict[Any, Any] = {}
         """Results derived from these schemas and nothing else (validation verdicts of
         consumers), kept with them so two specs in one process never share an answer."""
@@ -128,8 +131,27 @@ class Schemas:
             self._validators[name] = v
         return v
 
+    def test(self, name: str) -> Callable[[Any], bool] | None:
+        """The named schema compiled to a yes/no test (``_validate``), built once; None when
+        it uses something outside the compiled subset (jsonschema alone decides then)."""
+        if name not in self._tests:
+            try:
+                self._tests[name] = self._compiler.document(self.documents[name]["$id"])
+            except Unsupported:
+                self._tests[name] = None
+        return self._tests[name]
+
     def errors(self, name: str, instance: Any) -> list[Any]:
-        """Validation errors of ``instance`` against the named schema (empty when valid)."""
+        """Validation errors of ``instance`` against the named schema (empty when valid).
+        The compiled test answers first (most instances are valid); jsonschema, the
+        reference, explains the ones it refuses."""
+        test = self.test(name)
+        if test is not None and test(instance):
+            return []
+        return sorted(self.validator(name).iter_errors(instance), key=lambda e: list(e.path))
+
+    def reference_errors(self, name: str, instance: Any) -> list[Any]:
+        """The errors jsonschema alone finds (what the compiled test is pinned against)."""
         return sorted(self.validator(name).iter_errors(instance), key=lambda e: list(e.path))
 
     def index(self) -> JSON:
@@ -186,16 +208,23 @@ def _is_uuid(value: object) -> bool:
         return False
 
 
+FORMATS: dict[str, Callable[[object], bool]] = {
+    "date": _is_date,
+    "date-time": _is_datetime,
+    "uuid": _is_uuid,
+    "email": lambda v: not isinstance(v, str) or bool(_EMAIL_RE.match(v)),
+    "uri": lambda v: not isinstance(v, str) or bool(_URI_RE.match(v)),
+}
+"""The formats the spec uses, checked exactly (by jsonschema and by the compiled validator)."""
+
+
 def FORMAT_CHECKER() -> Any:
     """Exact checks for the formats the spec uses (jsonschema's need optional packages)."""
     from jsonschema import FormatChecker
 
     checker = FormatChecker(formats=())
-    checker.checks("date")(_is_date)
-    checker.checks("date-time")(_is_datetime)
-    checker.checks("uuid")(_is_uuid)
-    checker.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL_RE.match(v)))
-    checker.checks("uri")(lambda v: not isinstance(v, str) or bool(_URI_RE.match(v)))
+    for name, test in FORMATS.items():
+        checker.checks(name)(test)
     return checker
 
 

@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -190,16 +191,16 @@ class Resource:
     description: str = ""
     note: str = ""
 
-    @property
+    @cached_property  # the checks read these for every record of every answer
     def public_fields(self) -> tuple[str, ...]:
         """Fields an anonymous caller always gets."""
         return tuple(n for n, f in self.fields.items() if f.tier == "public")
 
-    @property
+    @cached_property
     def public_optional_fields(self) -> tuple[str, ...]:
         return tuple(n for n, f in self.fields.items() if f.tier == "public_optional")
 
-    @property
+    @cached_property
     def token_fields(self) -> tuple[str, ...]:
         """Fields that only a valid token unlocks (never in the public tier)."""
         return tuple(n for n, f in self.fields.items() if f.tier == "token")

@@ -8,7 +8,9 @@ from jsonschema import Draft202012Validator
 
 import spec
 from contract_tests import run_property
+from spec._compile import FORMAT_CHECKER, FORMATS
 from spec._strategies import StrategyBuilder
+from spec._validate import Compiler, Unsupported
 
 API = spec.load()
 SCHEMAS = API.schemas
@@ -45,6 +47,7 @@ DRAWS = settings(
 @pytest.mark.parametrize("name", sorted(SCHEMAS), ids=str)
 def test_drawn_values_validate(name: str) -> None:
     def drawn_value_validates(value: object) -> None:
+        assert SCHEMAS.reference_errors(name, value) == []  # jsonschema's verdict
         assert SCHEMAS.errors(name, value) == []
 
     # A property per call, not @given under parametrize: see contract_tests.run_property.
@@ -91,3 +94,145 @@ def test_documented_examples_validate(name: str, value: object) -> None:
 )
 def test_contract_breaking_values_are_rejected(name: str, value: object) -> None:
     assert SCHEMAS.errors(name, value) != []
+
+
+# -- the compiled validator gives jsonschema's verdict ------------------------------------------
+
+PROBES: tuple[object, ...] = (
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.0,
+    2.5,
+    "",
+    "x",
+    "x" * 300,
+    "2026-13-40",
+    "2026-01-31T10:00:00Z",
+    "3f2b1c9e-8d7a-4b6c-9e5f-0a1b2c3d4e5f",
+    "a@b.ca",
+    "https://x.test/",
+    [],
+    [1, 1],
+    [1, True],
+    {},
+    {"zz": 1},
+)
+"""Values put in place of each part of a valid instance: every type, the bounds and formats
+the spec uses, and the equalities JSON Schema defines its own way (1 is 1.0, True is not 1)."""
+
+
+def _paths(value: object, here: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [here]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*here, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _paths(item, (*here, i))
+    return found
+
+
+def _edit(value: object, path: tuple[object, ...], change: object) -> object:
+    """A copy of ``value`` with the part at ``path`` changed (a callable: given the part)."""
+    if not path:
+        return change(value) if callable(change) else change
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _edit(value[head], rest, change)}  # type: ignore[index]
+    assert isinstance(value, list)
+    assert isinstance(head, int)
+    return [*value[:head], _edit(value[head], rest, change), *value[head + 1 :]]
+
+
+def _mutants(value: object, nodes: int = 6) -> list[object]:
+    """Broken (and some still valid) variants of a valid instance: parts replaced by each
+    probe, a key dropped, a key added, at up to ``nodes`` places spread over the instance."""
+    paths = _paths(value)
+    step = max(1, len(paths) // nodes)
+    out: list[object] = [value]
+    for path in paths[::step][: nodes + 1]:
+        out += [_edit(value, path, probe) for probe in PROBES]
+        target: object = value
+        for key in path:
+            target = target[key]  # type: ignore[index]
+        if isinstance(target, dict):
+            out.append(_edit(value, path, {**target, "zz_extra": 1}))
+            out += [
+                _edit(value, path, {k: v for k, v in target.items() if k != key})
+                for key in list(target)[:4]
+            ]
+    return out
+
+
+def _verdicts_agree(name: str, value: object) -> None:
+    test = SCHEMAS.test(name)
+    assert test is not None, f"{name} is not compiled"
+    for mutant in _mutants(value):
+        reference = SCHEMAS.reference_errors(name, mutant) == []
+        assert test(mutant) is reference, (name, mutant, SCHEMAS.reference_errors(name, mutant))
+
+
+def _pinned_names() -> list[str]:
+    """Every schema but the per-status responses (each a $ref wrapper of a resource or a
+    page, the same keywords over again), and each operation's success response per tier."""
+    names = [n for n in SCHEMAS if "/response." not in n]
+    for op in API.operations.values():
+        for tier in op.tiers:
+            name = f"operations/{op.id}/response.{op.success_status}.{tier}"
+            if name in SCHEMAS.documents:
+                names.append(name)
+    return sorted(names)
+
+
+PIN = settings(DRAWS, max_examples=2)
+
+
+@pytest.mark.parametrize("name", _pinned_names(), ids=str)
+def test_compiled_validator_agrees_with_jsonschema(name: str) -> None:
+    def same_verdict_on_valid_and_broken_values(value: object) -> None:
+        _verdicts_agree(name, value)
+
+    run_property(same_verdict_on_valid_and_broken_values, PIN, value=BUILDER.named(name))
+
+
+def test_every_schema_is_compiled() -> None:
+    assert [n for n in SCHEMAS if SCHEMAS.test(n) is None] == []
+
+
+EDGE_SCHEMAS: list[dict[str, object]] = [
+    {"type": "integer"},
+    {"type": "number", "minimum": 1, "maximum": 2},
+    {"type": ["integer", "null"], "minimum": 1},
+    {"const": 1},
+    {"const": True},
+    {"enum": ["a", 1, None, False, [1]]},
+    {"type": "string", "minLength": 1, "maxLength": 3, "pattern": "^x"},
+    {"format": "date"},
+    {"format": "date-time"},
+    {"format": "uuid"},
+    {"format": "email"},
+    {"format": "uri"},
+    {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 2},
+    {"uniqueItems": True},
+    {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0}]},
+    {"properties": {"zz": {"type": "string"}}, "required": ["zz"], "minProperties": 1},
+    {"type": "object", "properties": {"zz": False}, "additionalProperties": {"type": "integer"}},
+    {"type": "object", "additionalProperties": False, "maxProperties": 0},
+]
+
+
+@pytest.mark.parametrize("schema", EDGE_SCHEMAS, ids=repr)
+def test_compiled_keywords_agree_with_jsonschema(schema: dict[str, object]) -> None:
+    reference = Draft202012Validator(schema, format_checker=FORMAT_CHECKER())
+    test = Compiler({}, FORMATS).compile(schema, "https://x.test/s.json")
+    for value in PROBES:
+        assert test(value) is reference.is_valid(value), (schema, value)
+
+
+def test_a_keyword_outside_the_subset_is_left_to_jsonschema() -> None:
+    with pytest.raises(Unsupported):
+        Compiler({}, FORMATS).compile({"prefixItems": [True]}, "https://x.test/s.json")
