@@ -432,6 +432,9 @@ class Sandbox:
             return _error(404, f"{message}{known}.")
         try:
             body = self._body(request, op)
+            if op.run is _discard and self.worlds.peek(name) is None:
+                # Creating it only to forget it would take a slot, refused when all are used.
+                raise SandboxError(404, f"No world named {name!r}: nothing to discard.")
             world = self.worlds.get(name)
             status, answer = op.run(self, world, body)
         except SandboxError as exc:
@@ -452,8 +455,14 @@ class Sandbox:
                 raise SandboxError(400, f"Malformed JSON in the request body: {exc}.") from None
         errors: dict[str, list[str]] = {}
         for error in _VALIDATORS[(op.method, PREFIX + op.path)].iter_errors(data):
-            field = ".".join(str(p) for p in error.absolute_path) or "body"
-            errors.setdefault(field, []).append(error.message)
+            where = [str(p) for p in error.absolute_path]
+            if error.validator == "required" and isinstance(error.instance, dict):
+                for name in error.validator_value:  # named after the missing field
+                    if name not in error.instance:
+                        field = ".".join([*where, name])
+                        errors.setdefault(field, []).append(f"The {field} field is required.")
+                continue
+            errors.setdefault(".".join(where) or "body", []).append(error.message)
         if errors:
             first = next(iter(errors.items()))
             raise SandboxError(422, f"The {first[0]} field is invalid: {first[1][0]}", errors)

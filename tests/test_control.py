@@ -102,7 +102,8 @@ def test_a_bad_control_body_is_answered_in_the_error_format(sandbox: Client) -> 
     )
     for raw in (b'{"seconds": NaN}', b'{"seconds": 1e400}', b"{not json"):
         _error_format(sandbox.control("POST", "/clock/advance", content=raw), 400)
-    _error_format(sandbox.control("POST", "/clock/advance", json={}), 422)
+    missing = _error_format(sandbox.control("POST", "/clock/advance", json={}), 422)
+    assert missing["errors"] == {"seconds": ["The seconds field is required."]}
 
 
 def test_clock_advance_moves_this_worlds_time(sandbox: Client) -> None:
@@ -224,6 +225,8 @@ def test_worlds_are_bounded_and_can_be_freed(sandbox: Client) -> None:
     assert sandbox.control("GET", "/health", world="two").status_code == 200
     full = _error_format(sandbox.api("GET", "/tracks/1", world="three"), 503)
     assert "limit of 2" in full["message"]
+    never = _error_format(sandbox.control("DELETE", "/world", world="never-made"), 404)
+    assert never["message"] == "No world named 'never-made': nothing to discard."
     assert sandbox.control("DELETE", "/world", world="one").json() == {"discarded": "one"}
     assert sandbox.api("GET", "/tracks/1", world="three").status_code == 200
     _error_format(sandbox.api("GET", "/tracks/1", world="bad name!"), 400)
