@@ -14,7 +14,7 @@ compares them on every spec file).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -45,7 +45,9 @@ class Node(dict[Any, Any]):
 class _Loader(_Base):  # type: ignore[misc]
     """The safe loader minus per-node work the spec never needs (see the module docstring)."""
 
-    _plain_tags: ClassVar[dict[str, str]] = {}  # plain scalar text -> its tag (pure, shared)
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}  # plain scalar text -> its tag, for this file
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         pass
