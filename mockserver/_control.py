@@ -34,6 +34,7 @@ from ._seed import MOCK_USER_ID
 from ._validation import parse_json
 from ._worlds import (
     DEFAULT_MAX_WORLDS,
+    DEFAULT_WORLD,
     HEADER,
     JournalEntry,
     OffsetClock,
@@ -61,6 +62,8 @@ class Operation:
     """JSON Schema of the request body (None: no body is read)."""
     answer: dict[str, Any] | None = None
     """JSON Schema of the success answer, for the OpenAPI document."""
+    existing: bool = False
+    """Acts on a world that exists (404 otherwise) instead of making it on first use."""
 
 
 def _iso(timestamp: float) -> str:
@@ -335,6 +338,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Forget the named world (the default world is reset instead).",
         _discard,
         answer={"type": "object"},
+        existing=True,
     ),
 )
 
@@ -382,10 +386,20 @@ class Sandbox:
         spec: Spec | None = None,
     ) -> Sandbox:
         """The sandbox ``beatpass-contract serve`` serves: ``tokens`` maps each valid token
-        to the user it acts as (default ``{"mock-token": 1}``), in every world."""
+        to the user it acts as (default ``{"mock-token": 1}``), in every world. A token for a
+        user the seeded world lacks is a ``ValueError``: every request with it would answer
+        404 "User not found."."""
         given = dict(tokens) if tokens else {DEFAULT_TOKEN: MOCK_USER_ID}
         factory = mock_factory(given, rate_limits=rate_limits, spec=spec)
-        return cls(Worlds(factory, seed=seed, max_worlds=max_worlds), secrets=given)
+        worlds = Worlds(factory, seed=seed, max_worlds=max_worlds)
+        users = worlds.get(DEFAULT_WORLD).mock.store.records["User"]
+        unknown = sorted(set(given.values()) - set(users))
+        if unknown:
+            raise ValueError(
+                f"no user {', '.join(map(str, unknown))} in the world of seed {seed}"
+                f" (its users are {min(users)}-{max(users)})"
+            )
+        return cls(worlds, secrets=given)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -432,10 +446,9 @@ class Sandbox:
             return _error(404, f"{message}{known}.")
         try:
             body = self._body(request, op)
-            if op.run is _discard and self.worlds.peek(name) is None:
-                # Creating it only to forget it would take a slot, refused when all are used.
+            world = self.worlds.peek(name) if op.existing else self.worlds.get(name)
+            if world is None:  # making it only to act on it would take a slot for nothing
                 raise SandboxError(404, f"No world named {name!r}: nothing to discard.")
-            world = self.worlds.get(name)
             status, answer = op.run(self, world, body)
         except SandboxError as exc:
             return _error(exc.status, exc.message, exc.errors)
