@@ -5,6 +5,7 @@ token appears nowhere in what the run prints or writes."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -269,10 +270,17 @@ def test_live_run_against_the_local_sandbox_passes(
             "--beatpass-max-requests=60",
             "--beatpass-rate=6000",
         )
-    assert result.ret == 0, result.stdout.str()[-3000:]
+    out = result.stdout.str()
+    assert result.ret == 0, out[-3000:]
     outcomes = result.parseoutcomes()
-    assert outcomes["passed"] >= 20
     assert "failed" not in outcomes
+    # Two workers share one budget, so which tests finish before it is spent depends on
+    # scheduling: the floor is what any order leaves, not what one order happened to reach.
+    assert outcomes["passed"] >= 10, out[-3000:]
+    drift = re.search(r"drift: (\d+) requests sent, (\d+) operations checked, 0 drifted", out)
+    assert drift is not None, out[-3000:]
+    assert int(drift[1]) == 60
+    assert int(drift[2]) >= 10
 
 
 def test_offline_runs_never_touch_the_network(pytester: pytest.Pytester) -> None:
