@@ -36,15 +36,16 @@ _PAST = ("created_at", "purchased_at", "release_date", "unlocked_at")
 
 def violations(store: Store, now: float) -> list[str]:
     """Every broken invariant, one line each (empty when the world is consistent)."""
-    return list(_tracks(store)) + list(_money(store)) + list(_counters(store)) + list(
-        _records(store, now)
+    return (
+        list(_tracks(store))
+        + list(_money(store))
+        + list(_counters(store))
+        + list(_records(store, now))
     )
 
 
 def _tracks(store: Store) -> Iterator[str]:
-    bought = Counter(
-        p["track_id"] for p in store.all("Purchase") if p.get("status") == "completed"
-    )
+    bought = Counter(p["track_id"] for p in store.all("Purchase") if p.get("status") == "completed")
     for track in store.all("Track"):
         tid, kind, status = track["id"], track.get("licensing_type"), track.get("exclusive_status")
         if kind == "free" and (track.get("price") is not None or bought[tid]):
@@ -110,8 +111,11 @@ def domain_violations(store: Store) -> list[str]:
     }
     out = []
     for name, res in store.spec.resources.items():
-        declared = [(f, fld.schema["generator"]) for f, fld in res.fields.items()
-                    if "generator" in fld.schema]
+        declared = [
+            (f, fld.schema["generator"])
+            for f, fld in res.fields.items()
+            if "generator" in fld.schema
+        ]
         for record in store.all(name):
             for field, generator in declared:
                 value = record.get(field)

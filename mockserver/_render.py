@@ -284,4 +284,3 @@ def _default_per_page(op: Operation) -> int:
         if p.name in ("per_page", "perPage", "limit") and "default" in p.schema:
             return int(p.schema["default"])
     return 20
-

@@ -360,8 +360,7 @@ def _build(store: Store, seed: int) -> None:
         for_sale = [
             t
             for t in tracks
-            if (buyer, t) not in bought
-            and for_sale_to(store, store.records["Track"][t], buyer)
+            if (buyer, t) not in bought and for_sale_to(store, store.records["Track"][t], buyer)
         ]
         track = store.records["Track"][rng.choice(for_sale)]
         bought.add((buyer, track["id"]))
@@ -444,8 +443,7 @@ def _a_failed_fingerprint_of_mine(store: Store, tracks: list[Any]) -> None:
     mine = [
         t
         for t in tracks
-        if t not in printed
-        and MOCK_USER_ID in (store.owners(store.records["Track"][t]) or ())
+        if t not in printed and MOCK_USER_ID in (store.owners(store.records["Track"][t]) or ())
     ]
     failed = next((f for f in prints if f.get("status") == "failed"), None)
     if mine and failed is not None:
@@ -461,8 +459,8 @@ def _shift_dates(store: Store, delta: float) -> None:
         fields = [
             (f, fld.schema.get("format") or fld.schema.get("generator"))
             for f, fld in res.fields.items()
-            if (fld.schema.get("format") or fld.schema.get("generator")) in
-            ("date-time", "datetime", "date")
+            if (fld.schema.get("format") or fld.schema.get("generator"))
+            in ("date-time", "datetime", "date")
         ]
         if not fields:
             continue

@@ -99,9 +99,7 @@ def from_dict(docs: Mapping[str, Any]) -> Spec:
     _rules(docs["policies"], rules)
     for section in docs["api"]:
         sec = c.mapping(section, None, None, "an api section")
-        c.keys(
-            sec, ("section", "operations", "rules"), ("section", "operations"), "an api section"
-        )
+        c.keys(sec, ("section", "operations", "rules"), ("section", "operations"), "an api section")
         name = c.string(sec, "section")
         _rules(sec, rules)
         ops = sec["operations"]

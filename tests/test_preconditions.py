@@ -141,9 +141,7 @@ def test_a_duplicate_submission_is_explained_by_the_callers_submissions() -> Non
 def test_a_first_submission_refused_as_a_duplicate_fails() -> None:
     target = Refusing(lambda r: r.url.path.endswith("/fulfill"), 409)
     path, body = _submission(target)
-    assert _acceptance(target, "beat_requests.fulfill", path, body) == [
-        "positive_data_acceptance"
-    ]
+    assert _acceptance(target, "beat_requests.fulfill", path, body) == ["positive_data_acceptance"]
 
 
 def _messages(target: MockTarget, mine: bool) -> int:
@@ -203,4 +201,3 @@ def test_a_subset_run_stays_above_the_success_gate(pytester: pytest.Pytester) ->
     line = next(x for x in result.stdout.lines if x.startswith("successes: "))
     got, tried = line.split()[1].split("/")
     assert got == tried, line
-

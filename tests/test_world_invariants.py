@@ -159,9 +159,7 @@ BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
         "Artist 9999",
     ),
     "two default presets": (
-        lambda api: [
-            p.update(is_default=True, _owner=1) for p in api.records("LicensePreset")[:2]
-        ],
+        lambda api: [p.update(is_default=True, _owner=1) for p in api.records("LicensePreset")[:2]],
         "default licence presets",
     ),
 }

@@ -189,5 +189,3 @@ def _check(spec: Spec, complete: bool) -> None:
                 f"behaviours name operations the spec does not hold: {', '.join(unknown)}",
                 key=unknown[0],
             )
-
-

@@ -145,9 +145,7 @@ def _renew(call: Call) -> int:
         raise call.fail(409, "Request still active.")
     if call.now - record.get("_expires", 0) > call.rule("beat_requests.renewal_window_days") * DAY:
         raise call.fail(410, "Renewal window expired.")
-    hours = int(
-        record.get("duration_hours") or call.rule("beat_requests.default_duration_hours")
-    )
+    hours = int(record.get("duration_hours") or call.rule("beat_requests.default_duration_hours"))
     _spend(call, hours, "No token for renewal", record["id"])
     _expiry(call, record, hours)
     call.store.touch()

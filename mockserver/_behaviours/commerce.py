@@ -164,9 +164,7 @@ def _check_batch(call: Call) -> int:
     if unknown:
         message = "The selected track ids are invalid."
         raise call.fail(422, message, {"track_ids": [f"Unknown track id {i}." for i in unknown]})
-    held = {
-        lic["track_id"] for lic in call.owned("License") if not lic.get("revoked")
-    }
+    held = {lic["track_id"] for lic in call.owned("License") if not lic.get("revoked")}
     call.ctx.values["licenses"] = [{"track_id": i, "has_license": i in held} for i in ids]
     return call.success
 

@@ -15,6 +15,7 @@ from .social import user_followed
 
 behaviour("messaging.followed_users.list")(user_followed)
 
+
 def _conversation(call: Call, key: Any = None) -> Record:
     conversation = (
         call.ctx.records.get("Conversation") if key is None else call.store.get("Conversation", key)
