@@ -3,9 +3,13 @@ Schemathesis on the same operations of our exported OpenAPI, in the same run.
 
 Usage: python benchmarks/bench_contract.py [--examples N] [--no-schemathesis]
 
-Ours: for each GET operation a Hypothesis property (the body of the suite's ``test_contract``:
-draw a valid request and a tier, send it to the in-process mock, apply every default check,
-acceptance and the checks of meaning included, with the reads those make) runs N examples.
+The two run side by side, one operation at a time, each in turn, so that a shared machine's
+drifting speed weighs on both alike; each side's world and client are built before timing.
+
+Ours: for each GET operation the suite's ``test_contract`` property, run as the suite runs it
+(``run_property``): draw a valid request and a tier, send it to the in-process mock, apply every
+default check, acceptance and the checks of meaning included, with the reads those make; N
+examples.
 Schemathesis (``pip install -e ".[dev]"`` installs it): ``schemathesis.openapi.from_dict`` on
 ``spec._openapi.to_openapi`` (our OpenAPI export), the same GET operations, N examples each of
 ``operation.as_strategy()``,
@@ -14,15 +18,18 @@ each case sent through the same in-process mock transport with the token and che
 content type, headers, schema; the checks that send requests of their own are left out, since
 they would reach the real API). The figure is cases (requests sent and checked)
 per second of wall time, generation included; the ratio is ours over Schemathesis's. Each
-side's CPU seconds are printed beside it: on a shared machine the load changes between the two
-runs, and the CPU-time ratio says how much of a wall-time ratio is the machine's.
+side's CPU seconds are printed beside it: where the wall-time and CPU-time ratios differ, the
+machine was busy with something else.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -31,7 +38,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import spec
-from contract_tests import CHECKS, MockTarget, Session
+from contract_tests import CHECKS, MockTarget, Session, run_property
 from contract_tests._coverage import current
 from contract_tests._requests import Draft
 from mockserver import BeatPassMock
@@ -46,56 +53,71 @@ SETTINGS: dict[str, Any] = {
 }
 
 
-def ours(api: spec.Spec, gets: list[str], examples: int) -> tuple[int, float, float]:
-    session = Session(MockTarget(BeatPassMock(seed=1, rate_limits=False)))
-    recorder = current()
-    before = recorder.requests
-    started, cpu = time.perf_counter(), time.process_time()
-    for op_id in gets:
-        op = api.operations[op_id]
+class Ours:
+    """The suite's property for one operation at a time, on one session (built beforehand)."""
 
-        @settings(max_examples=examples, **SETTINGS)
-        @given(request=session.strategies.valid(op), tier=st.sampled_from(op.tiers))
+    def __init__(self, api: spec.Spec, examples: int) -> None:
+        self.api, self.examples = api, examples
+        self.session = Session(MockTarget(BeatPassMock(seed=1, rate_limits=False)))
+        self.recorder = current()
+
+    def run(self, op_id: str) -> int:
+        op, session = self.api.operations[op_id], self.session
+        before = self.recorder.requests
+
         def case(request: Draft, tier: Tier) -> None:
             session.exercise(request, tier)
 
-        case()
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    session.close()
-    return recorder.requests - before, elapsed, cpu
+        # As the suite runs it: one property per parametrized item, keyed by the item's id.
+        os.environ["PYTEST_CURRENT_TEST"] = f"test_operations.py::test_contract[{op_id}] (call)"
+        run_property(
+            case,
+            settings(max_examples=self.examples, **SETTINGS),
+            request=session.strategies.valid(op),
+            tier=st.sampled_from(op.tiers),
+        )
+        return self.recorder.requests - before
+
+    def close(self) -> None:
+        self.session.close()
 
 
-def schemathesis_run(
-    api: spec.Spec, gets: list[str], examples: int
-) -> tuple[int, float, float, int]:
-    """Cases Schemathesis sent and checked, the wall and CPU time, and how many cases failed a
-    check (reported, not counted as a speed-up: a failed case is still a case)."""
-    import schemathesis
-    from schemathesis import checks as sc
+class Theirs:
+    """Schemathesis on one operation of our exported OpenAPI at a time. ``failed`` counts
+    cases that failed one of its checks (reported, not counted as a speed-up: a failed case
+    is still a case)."""
 
-    # Its response checks only: the ones that send requests of their own (ignored_auth, ...)
-    # would go to the spec's server, the real API.
-    offline = [
-        sc.not_a_server_error,
-        sc.status_code_conformance,
-        sc.content_type_conformance,
-        sc.response_headers_conformance,
-        sc.response_schema_conformance,
-    ]
-    mock = BeatPassMock(seed=1, rate_limits=False)
-    client = httpx.Client(base_url=str(mock.base_url), transport=mock.transport)
-    schema = schemathesis.openapi.from_dict(to_openapi(api))
-    wanted = {(api.operations[i].method, api.operations[i].path) for i in gets}
-    operations = [
-        result.ok()
-        for result in schema.get_all_operations()
-        if (result.ok().method.upper(), result.ok().path) in wanted
-    ]
-    sent, failed = [0], [0]
-    started, cpu = time.perf_counter(), time.process_time()
-    for operation in operations:
+    def __init__(self, api: spec.Spec, gets: list[str], examples: int) -> None:
+        import schemathesis
+        from schemathesis import checks as sc
 
-        @settings(max_examples=examples, **SETTINGS)
+        # Its response checks only: the ones that send requests of their own (ignored_auth,
+        # ...) would go to the spec's server, the real API.
+        self.checks = [
+            sc.not_a_server_error,
+            sc.status_code_conformance,
+            sc.content_type_conformance,
+            sc.response_headers_conformance,
+            sc.response_schema_conformance,
+        ]
+        self.examples = examples
+        self.mock = BeatPassMock(seed=1, rate_limits=False)
+        self.client = httpx.Client(base_url=str(self.mock.base_url), transport=self.mock.transport)
+        schema = schemathesis.openapi.from_dict(to_openapi(api))
+        by_route = {(api.operations[i].method, api.operations[i].path): i for i in gets}
+        self.operations: dict[str, Any] = {}
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            op_id = by_route.get((operation.method.upper(), operation.path))
+            if op_id is not None:
+                self.operations[op_id] = operation
+        self.failed = 0
+
+    def run(self, op_id: str) -> int:
+        operation, mock, client = self.operations[op_id], self.mock, self.client
+        sent = [0]
+
+        @settings(max_examples=self.examples, **SETTINGS)
         @given(case=operation.as_strategy())
         def run(case: Any) -> None:
             kwargs = case.as_transport_kwargs(base_url=str(mock.base_url))
@@ -106,14 +128,32 @@ def schemathesis_run(
             response.elapsed = timedelta(seconds=time.perf_counter() - at)  # a mock transport
             sent[0] += 1
             try:
-                case.validate_response(response, checks=offline)
+                case.validate_response(response, checks=self.checks)
             except Exception:  # a schemathesis check failed: counted, the run goes on
-                failed[0] += 1
+                self.failed += 1
 
         run()
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    client.close()
-    return sent[0], elapsed, cpu, failed[0]
+        return sent[0]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def timed(self, run: Callable[[str], int], op_id: str) -> None:
+        started, cpu = time.perf_counter(), time.process_time()
+        self.cases += run(op_id)
+        self.wall += time.perf_counter() - started
+        self.cpu += time.process_time() - cpu
+
+    @property
+    def rate(self) -> float:
+        return self.cases / self.wall
 
 
 def _httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -128,24 +168,31 @@ def main() -> int:
     args = parser.parse_args()
     api = spec.load()
     gets = sorted(op_id for op_id, op in api.operations.items() if op.read_only)
-    cases, elapsed, cpu = ours(api, gets, args.examples)
-    rate = cases / elapsed
+    ours, mine = Ours(api, args.examples), Tally()
+    theirs = None if args.no_schemathesis else Theirs(api, gets, args.examples)
+    other = Tally()
+    # One operation at a time, each side in turn: a shared machine's speed drifts over a
+    # run, and side by side both sides see the same drift.
+    for op_id in gets:
+        mine.timed(ours.run, op_id)
+        if theirs is not None:
+            other.timed(theirs.run, op_id)
+    ours.close()
     print(
-        f"ours: {cases} cases over {len(gets)} GET operations in {elapsed:.1f} s = "
-        f"{rate:.0f} cases/s ({args.examples} examples per operation, {len(CHECKS)} checks each; "
-        f"cpu {cpu:.1f} s)"
+        f"ours: {mine.cases} cases over {len(gets)} GET operations in {mine.wall:.1f} s = "
+        f"{mine.rate:.0f} cases/s ({args.examples} examples per operation, {len(CHECKS)} checks "
+        f"each; cpu {mine.cpu:.1f} s)"
     )
-    if args.no_schemathesis:
+    if theirs is None:
         return 0
-    theirs, their_time, their_cpu, failed = schemathesis_run(api, gets, args.examples)
-    their_rate = theirs / their_time
+    theirs.close()
     print(
-        f"schemathesis: {theirs} cases over the same operations of our exported OpenAPI in "
-        f"{their_time:.1f} s = {their_rate:.0f} cases/s ({failed} cases failed its checks; "
-        f"cpu {their_cpu:.1f} s)"
+        f"schemathesis: {other.cases} cases over the same operations of our exported OpenAPI "
+        f"in {other.wall:.1f} s = {other.rate:.0f} cases/s ({theirs.failed} cases failed its "
+        f"checks; cpu {other.cpu:.1f} s)"
     )
-    cpu_ratio = (cases / cpu) / (theirs / their_cpu)
-    print(f"ratio: {rate / their_rate:.1f}x Schemathesis (cpu time: {cpu_ratio:.1f}x)")
+    cpu_ratio = (mine.cases / mine.cpu) / (other.cases / other.cpu)
+    print(f"ratio: {mine.rate / other.rate:.1f}x Schemathesis (cpu time: {cpu_ratio:.1f}x)")
     return 0
 
 
