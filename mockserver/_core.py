@@ -145,6 +145,8 @@ class MockCore:
     def handle(self, request: httpx.Request, *, served: bool = False) -> httpx.Response:
         """Answer one request. ``served``: behind the HTTP sandbox, where an injected transport
         fault cannot be raised to the client, so it is answered instead (see ``_transport``)."""
+        if self.store.exposed:  # records handed out may have changed since the last answer
+            self.store.touch()
         try:
             response, op = self._handle(request, served)
             if request.method == "HEAD":
@@ -321,9 +323,7 @@ class MockCore:
                 viewer=auth.user_id,
                 now=call_now,
             )
-            call = Call(
-                op, self.store, ctx, path, query, body, auth.user_id, call_now, self.tokens
-            )
+            call = Call(op, self.store, ctx, path, query, body, auth.user_id, call_now, self.tokens)
             status = BEHAVIOURS[op.id](call)
             response = op.responses[status]
             if response.schema is None:
@@ -391,8 +391,6 @@ def _query(request: httpx.Request) -> dict[str, str | list[str]]:
         else:
             out[key] = value
     return out
-
-
 
 
 def _headers(decision: Decision | None, content_type: str = "application/json") -> dict[str, str]:

@@ -31,16 +31,38 @@ def artist_of(store: Store, user_id: Any) -> Record | None:
     """The artist profile of a user (None: the user is no artist)."""
     if user_id is None:
         return None
-    return next((a for a in store.all("Artist") if a.get("_user") == user_id), None)
+    return store.memo(("artists by user",), lambda: _artists_by_user(store)).get(user_id)
+
+
+def _artists_by_user(store: Store) -> dict[Any, Record]:
+    index: dict[Any, Record] = {}
+    for artist in store.all("Artist"):
+        if artist.get("_user") is not None:
+            index.setdefault(artist["_user"], artist)
+    return index
 
 
 def tracks_of(store: Store, artist_id: Any) -> list[Record]:
     """The tracks credited to an artist, in id order."""
-    return [t for t in store.all("Track") if artist_id in (t.get("artists") or ())]
+    return list(_credits(store, "Track").get(artist_id, ()))
 
 
 def albums_of(store: Store, artist_id: Any) -> list[Record]:
-    return [a for a in store.all("Album") if artist_id in (a.get("artists") or ())]
+    return list(_credits(store, "Album").get(artist_id, ()))
+
+
+def _credits(store: Store, resource: str) -> dict[Any, list[Record]]:
+    """Every artist's records of a resource (tracks, albums), each list in the store's order:
+    one pass over the records per version of the store, not one per artist asked about."""
+
+    def build() -> dict[Any, list[Record]]:
+        index: dict[Any, list[Record]] = {}
+        for record in store.all(resource):
+            for artist in dict.fromkeys(record.get("artists") or ()):
+                index.setdefault(artist, []).append(record)
+        return index
+
+    return store.memo(("credits", resource), build)
 
 
 # -- counters ---------------------------------------------------------------------------------
@@ -191,10 +213,10 @@ def play_series(store: Store, track: Record, now: float) -> list[tuple[str, int]
 
 
 def _window(track: Record, now: float, days: int) -> list[int]:
-    lifetime = play_days(track, now)
+    lifetime = _lifetime(track, now)
     if len(lifetime) >= days:
-        return lifetime[-days:]
-    return [0] * (days - len(lifetime)) + lifetime
+        return list(lifetime[-days:])
+    return [0] * (days - len(lifetime)) + list(lifetime)
 
 
 @functools.lru_cache(maxsize=64)
@@ -207,7 +229,10 @@ def series_of(store: Store, tracks: Iterable[Record], now: float) -> list[tuple[
     days = int(store.spec.rule("producer_intelligence.series_days"))
     totals = [0] * days
     for track in tracks:
-        totals = [a + b for a, b in zip(totals, _window(track, now, days), strict=True)]
+        lifetime = _lifetime(track, now)
+        start = days - min(len(lifetime), days)  # days before the upload stay 0
+        for i, count in enumerate(lifetime[len(lifetime) - (days - start) :], start):
+            totals[i] += count
     return list(zip(_labels(int(now // DAY) * DAY, days), totals, strict=True))
 
 
@@ -223,6 +248,10 @@ def growth_rate(store: Store, series: list[tuple[str, int]]) -> float | None:
 def producer_counts(store: Store, artist: Record) -> dict[str, int]:
     """What a producer's XP and achievements count: uploads, albums, plays, likes, reposts of
     their tracks, and the followers of their user account."""
+    return dict(store.memo(("counts", artist["id"]), lambda: _producer_counts(store, artist)))
+
+
+def _producer_counts(store: Store, artist: Record) -> dict[str, int]:
     tracks = tracks_of(store, artist["id"])
     return {
         "uploads": len(tracks),
@@ -239,6 +268,11 @@ def achievements_of(store: Store, artist: Record | None, now: float) -> list[dic
     threshold, on the day it did: the created day of the upload or album that reached it; for
     plays the day the play series did, for likes and reposts the day the plays reached the same
     share of the total (they follow the plays); followers keep no date (null)."""
+    key = ("achievements", artist["id"] if artist else None, int(now // DAY))
+    return [dict(a) for a in store.memo(key, lambda: _achievements(store, artist, now))]
+
+
+def _achievements(store: Store, artist: Record | None, now: float) -> list[dict[str, Any]]:
     counts = producer_counts(store, artist) if artist else {}
     tracks = tracks_of(store, artist["id"]) if artist else []
     records = {
@@ -360,18 +394,46 @@ def play_days(track: Record, now: float) -> list[int]:
     one play series every chart, growth figure and contribution graph slices. It always sums
     to the track's ``plays``; plays no write recorded (the seed's, or a counter set by hand)
     are the history before the world was made."""
-    upload = _date(uploaded_at(track, now))
+    return list(_lifetime(track, now))
+
+
+def _lifetime(track: Record, now: float) -> tuple[int, ...]:
+    """:func:`play_days` as a tuple, from the track's fields the series is made of: the same
+    series is sliced by every chart and summed by every producer figure, so it is computed
+    once per track, state and day, whatever answer asks."""
+    log = track.get(PLAY_LOG)
+    return _lifetime_of(
+        track["id"],
+        track.get("created_at"),
+        int(track.get("plays") or 0),
+        track.get(PLAYS_UNTIL),
+        tuple(log.items()) if log else (),
+        int(now // DAY),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _lifetime_of(
+    track_id: Any,
+    created_at: Any,
+    plays: int,
+    until: float | None,
+    log: tuple[tuple[int, int], ...],
+    day: int,
+) -> tuple[int, ...]:
+    # Only dates matter below, so the start of today stands for now.
+    now = day * DAY
+    created = moment(created_at)
+    upload = _date(now if created is None else min(created, now))
     days = (_date(now) - upload).days + 1
-    log: dict[int, int] = track.get(PLAY_LOG) or {}
-    history = max(int(track.get("plays") or 0) - sum(log.values()), 0)
-    until = track.get(PLAYS_UNTIL)
+    history = max(plays - sum(count for _, count in log), 0)
     span = (_date(min(until, now)) - upload).days + 1 if until is not None else 1
-    series = [*_play_days(track["id"], history, max(span, 1)), *[0] * max(days - span, 0)]
-    for day, count in log.items():
-        at = (EPOCH_DATE + datetime.timedelta(days=day) - upload).days
+    series = [*_play_days(track_id, history, max(span, 1)), *[0] * max(days - span, 0)]
+    for logged, count in log:
+        at = (EPOCH_DATE + datetime.timedelta(days=logged) - upload).days
         if 0 <= at < len(series):
             series[at] += count
-    return series[:days]
+    return tuple(series[:days])
 
 
 @functools.lru_cache(maxsize=8192)
@@ -384,7 +446,7 @@ def plays_window(tracks: Iterable[Record], now: float, days: int, skip: int = 0)
     today (oldest first; days before an upload count 0)."""
     out = [0] * days
     for track in tracks:
-        series = play_days(track, now)
+        series = _lifetime(track, now)
         end = len(series) - skip
         for i in range(days):
             at = end - days + i

@@ -299,13 +299,16 @@ class BeatPassMock:
 
     def records(self, resource: str) -> list[Record]:
         """The stored records of a resource (token-tier fields; relations as ids). They are the
-        live records: a test may change one to set up a case, so cached answers are dropped."""
+        live records: a test may change one to set up a case, at any time, so from now on no
+        answer of this mock is served from a cache or from facts derived before it."""
+        self.store.exposed = True
         self.store.touch()
         return self.store.all(resource)
 
     def owned(self, resource: str, user_id: int = MOCK_USER_ID) -> list[Record]:
         """The records of ``resource`` that ``user_id`` owns, by the rule the mock's 403s use
         (a track or album is owned through its artists)."""
+        self.store.exposed = True
         self.store.touch()
         return self.store.owned_by(resource, user_id)
 

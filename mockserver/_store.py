@@ -11,13 +11,16 @@ from __future__ import annotations
 import functools
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from spec import Spec
 
 Record = dict[str, Any]
+T = TypeVar("T")
+MEMO_ENTRIES = 4096
+"""Facts :meth:`Store.memo` keeps for one version of the store, at most."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,11 @@ class Store:
         self.lock = threading.RLock()
         self._next: dict[str, int] = defaultdict(int)
         self._private: dict[str, tuple[int, set[str]]] = {}
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_version = -1
+        self.exposed = False
+        """Records were handed out to change in place (``BeatPassMock.records``): nothing
+        derived from them is reused, since a change may come without a write to note it."""
 
     # -- records ------------------------------------------------------------------------------
 
@@ -138,6 +146,7 @@ class Store:
         self.edges = defaultdict(set, edges)
         self._next = defaultdict(int, counters)
         self._private.clear()
+        self._memo.clear()
         self.version = 0
 
     def _private_keys(self, resource: str) -> set[str]:
@@ -174,6 +183,19 @@ class Store:
         """Note a change made to a record in place."""
         with self.lock:
             self.version += 1
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A fact derived from the records (an index, a play series), computed once per
+        version of the store; a key of a fact that depends on the clock names the day.
+        Callers must not change what they get (copy it first)."""
+        if self._memo_version != self.version or len(self._memo) >= MEMO_ENTRIES:
+            self._memo.clear()
+            self._memo_version = self.version
+        try:
+            value: T = self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+        return value
 
     def all(self, resource: str) -> list[Record]:
         return list(self.records[resource].values())

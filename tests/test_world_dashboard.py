@@ -117,6 +117,18 @@ def test_a_play_counted_on_a_track_shows_on_the_dashboard(api: BeatPassMock) -> 
     assert after["total_plays"] == before + 5 == profile["total_plays"]
 
 
+def test_a_record_changed_in_place_shows_in_the_next_answer(api: BeatPassMock) -> None:
+    # api.records hands out the live records: a change made to one, even after answers were
+    # read, is what the next answer reports (nothing derived before it is reused).
+    with as_user(api, 1) as me:
+        before = me.get("/artist/dashboard-stats").json()["data"]["total_plays"]
+        track = next(t for t in api.records("Track") if 1 in t["artists"])
+        assert me.get("/artist/dashboard-stats").json()["data"]["total_plays"] == before
+        track["plays"] += 7
+        assert me.get("/artist/dashboard-stats").json()["data"]["total_plays"] == before + 7
+        assert plays_of(me, track["id"]) == track["plays"]
+
+
 def test_the_profile_says_what_the_dashboard_counts(api: BeatPassMock) -> None:
     with as_user(api, 3) as me:
         profile = me.get("/artist/profile").json()["data"]
