@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, find, settings
 from jsonschema import Draft202012Validator
 
 import spec
 from contract_tests import run_property
 from spec._compile import FORMAT_CHECKER, FORMATS
-from spec._strategies import StrategyBuilder
+from spec._strategies import StrategyBuilder, _pattern
 from spec._validate import Compiler, Unsupported
 
 API = spec.load()
@@ -236,3 +238,26 @@ def test_compiled_keywords_agree_with_jsonschema(schema: dict[str, object]) -> N
 def test_a_keyword_outside_the_subset_is_left_to_jsonschema() -> None:
     with pytest.raises(Unsupported):
         Compiler({}, FORMATS).compile({"prefixItems": [True]}, "https://x.test/s.json")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        ("^(tags|genres|artists|album)(,(tags|genres|artists|album))*$", {"tags", "album"}),
+        ("^[0-9]+(,[0-9]+)*$", None),
+    ],
+)
+def test_list_patterns_draw_lists_that_match(pattern: str, words: set[str] | None) -> None:
+    """A ``with``-style pattern is drawn as a list of its words (cheaper than a regex draw),
+    and every draw still matches the pattern, lists of several included."""
+    strategy = _pattern(pattern)
+
+    def matches(value: str) -> None:
+        assert re.fullmatch(pattern.strip("^$"), value)
+
+    run_property(matches, DRAWS, value=strategy)
+    quiet = settings(database=None)
+    several = find(strategy, lambda v: "," in v, settings=quiet)
+    assert re.fullmatch(pattern.strip("^$"), several)
+    if words is not None:
+        assert find(strategy, lambda v: set(v.split(",")) >= words, settings=quiet)
