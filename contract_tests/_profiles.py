@@ -7,12 +7,14 @@ no shrinking, because every example against production is a real request.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import InvalidArgument
+from hypothesis.internal.reflection import function_digest
 from hypothesis.strategies import SearchStrategy
 
 _COMMON: dict[str, Any] = {
@@ -130,7 +132,31 @@ def run_property(
     chosen = settings_ if settings_ is not None else suite_settings()
     prop: Any = given(**strategies)(test)
     node = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
-    # The attribute Hypothesis's own pytest plugin sets for the same purpose; its digest (the
-    # seed under derandomize, the database key) includes it.
+    # Hypothesis reads a test's source to make its digest (the seed under derandomize, the
+    # database key), twice a run: a millisecond each, more than a contract example costs. The
+    # source is read once per test function here (before the item's digest is attached), and
+    # the per-item digest given to Hypothesis as its own ``find`` and ``@seed`` give theirs.
+    source = _source_digest(test)
+    # The attribute Hypothesis's own pytest plugin sets for the same purpose (kept: it is
+    # Hypothesis's digest wherever ours is not read).
     prop.hypothesis.inner_test._hypothesis_internal_add_digest = node.encode()
+    key = hashlib.sha384(source + node.encode()).digest()
+    prop._hypothesis_internal_database_key = key
+    if chosen.derandomize:
+        prop._hypothesis_internal_use_seed = int.from_bytes(key, "big")
     chosen(prop)()
+
+
+_SOURCE_DIGESTS: dict[object, bytes] = {}
+
+
+def _source_digest(test: Callable[..., None]) -> bytes:
+    """Hypothesis's digest of a test function's source and signature, per code object (a
+    property defined inside a parametrized test is a new function per item, one code)."""
+    code = getattr(test, "__code__", test)
+    digest = _SOURCE_DIGESTS.get(code)
+    if digest is None:
+        digest = _SOURCE_DIGESTS[code] = function_digest(test)
+        if len(_SOURCE_DIGESTS) > 4096:  # a bound: properties are made per test, not per case
+            _SOURCE_DIGESTS.clear()
+    return digest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -179,3 +181,38 @@ def test_each_parametrized_item_has_its_own_reproducible_examples(
     other = _draws_of_item(monkeypatch, "test_x.py::test_op[albums.show]")
     assert _draws_of_item(monkeypatch, "test_x.py::test_op[tracks.show]") == first
     assert other != first
+
+
+def test_run_property_reads_a_test_source_once_not_per_item(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Hypothesis digests a test's source twice a run (seed and database key); inside a
+    # parametrized test that is a millisecond per item. run_property digests each test
+    # function once and hands Hypothesis the per-item digest, so Hypothesis reads none.
+    import hypothesis.core
+    from hypothesis import strategies as st
+
+    from contract_tests import _profiles, run_property, suite_settings
+
+    calls = {"hypothesis": 0, "ours": 0}
+
+    def counting(name: str, real: Any) -> Any:
+        def digest(function: Any) -> bytes:
+            calls[name] += 1
+            return real(function)  # type: ignore[no-any-return]
+
+        return digest
+
+    monkeypatch.setattr(
+        hypothesis.core, "function_digest", counting("hypothesis", hypothesis.core.function_digest)
+    )
+    monkeypatch.setattr(_profiles, "function_digest", counting("ours", _profiles.function_digest))
+    monkeypatch.setattr(_profiles, "_SOURCE_DIGESTS", {})
+    for n in range(3):
+        monkeypatch.setenv("PYTEST_CURRENT_TEST", f"test_x.py::test_op[{n}] (call)")
+
+        def holds(x: int) -> None:
+            assert x >= 0
+
+        run_property(holds, suite_settings(max_examples=2), x=st.integers(min_value=0))
+    assert calls == {"hypothesis": 0, "ours": 1}
