@@ -44,9 +44,7 @@ class RequestStrategies:
             held = self._held(p.resource, p.name, pool) if p.resource else None
             if held is None and p.resource and self.target.live:
                 hint = f"TEST_{p.resource.upper()}_ID"
-                skip(
-                    f"live run: no {p.resource} id to use (set {hint} or check the list endpoint)"
-                )
+                skip(f"live run: no {p.resource} id to use (set {hint} or check the list endpoint)")
             if held is not None:
                 parts[p.name] = held
             else:  # "." and ".." would make httpx (and servers) resolve another path
