@@ -91,13 +91,15 @@ class MockTarget(Target):
 
     def ids(self, resource: str, param: str) -> list[Any]:
         key = self._key(resource, param)
-        return [r[key] for r in self.mock.records(resource) if key in r]
+        # Read from the store, not through ``records``: these are only read, and records
+        # handed out for changing turn the mock's caches off.
+        return [r[key] for r in self.mock.store.all(resource) if key in r]
 
     def owned_ids(self, resource: str, param: str) -> list[Any]:
         if self.user_id is None:
             return []
         key = self._key(resource, param)
-        return [r[key] for r in self.mock.owned(resource, self.user_id) if key in r]
+        return [r[key] for r in self.mock.store.owned_by(resource, self.user_id) if key in r]
 
     def now(self) -> float:
         return self.mock.clock.now()

@@ -123,7 +123,7 @@ class ApiMachine(RuleBasedStateMachine):
     def pool(self, resource: str) -> list[Any]:
         """Ids of ``resource`` the target holds (every record on a mock)."""
         if self.mock is not None:
-            return [r["id"] for r in self.mock.store.all(resource)]
+            return [r["id"] for r in self.mock.records(resource)]
         return list(self.target.ids(resource, "id"))
 
     def pages(self, op_id: str, path: str, key: str = "pagination") -> tuple[Exchange, list[Any]]:
@@ -572,9 +572,9 @@ class BeatRequestMachine(ApiMachine):
         self.producers: dict[int, list[int]] = {}
         self.my_tracks: list[int] = []
         if self.mock is not None:
-            artists = self.mock.store.all("Artist")
+            artists = self.mock.records("Artist")
             owner: dict[int, int] = {a["id"]: int(a["_user"]) for a in artists if a.get("_user")}
-            for track in self.mock.store.all("Track"):
+            for track in self.mock.records("Track"):
                 for user in {owner[a] for a in track.get("artists", []) if a in owner}:
                     self.producers.setdefault(user, []).append(int(track["id"]))
             self.my_tracks = self.producers.pop(self.me, []) if self.me is not None else []
@@ -750,7 +750,7 @@ class LibraryMachine(ApiMachine):
         # Which artist is the caller's own is known on a mock only; elsewhere, users alone.
         self.my_artists = sorted(
             a["id"]
-            for a in (self.mock.store.all("Artist") if self.mock else [])
+            for a in (self.mock.records("Artist") if self.mock else [])
             if a.get("_user") == self.me
         )
         artists = self.pool("Artist") if self.mock is not None else []
@@ -1094,17 +1094,13 @@ class PurchaseMachine(ApiMachine):
     def __init__(self) -> None:
         super().__init__()
         mock = self.mock
-        tracks = mock.store.all("Track") if mock is not None else []
-        own = (
-            mock.store.owned_by("Track", self.me)
-            if mock is not None and self.me is not None
-            else []
-        )
+        tracks = mock.records("Track") if mock is not None else []
+        own = mock.owned("Track", self.me) if mock is not None and self.me is not None else []
         # Tracks with a seeded licence of the caller's are left out: which one a second
         # generate-license answers with is not documented.
         licensed = {
             lic["track_id"]
-            for lic in (mock.store.all("License") if mock is not None else [])
+            for lic in (mock.records("License") if mock is not None else [])
             if lic.get("_owner") == self.me
         }
         owned = {t["id"] for t in own}
@@ -1191,7 +1187,7 @@ class PurchaseMachine(ApiMachine):
     @rule(uuid=licences, data=st.data())
     def revoke_as_other(self, uuid: str, data: st.DataObject) -> None:
         assert self.mock is not None
-        users = [u["id"] for u in self.mock.store.all("User") if u["id"] != self.me][:3]
+        users = [u["id"] for u in self.mock.records("User") if u["id"] != self.me][:3]
         user = data.draw(st.sampled_from(users), label="user")
         ex = self.call("licenses.revoke", f"/licenses/{uuid}/revoke", user=user)
         self.expect(ex, 403, why=f"user {user} does not hold licence {uuid}")
