@@ -226,6 +226,12 @@ def _labels(today: float, days: int) -> tuple[str, ...]:
 
 def series_of(store: Store, tracks: Iterable[Record], now: float) -> list[tuple[str, int]]:
     """The day-by-day sum of these tracks' play series (sums to their plays in the window)."""
+    tracks = list(tracks)
+    key = ("series", tuple(t["id"] for t in tracks), int(now // DAY))
+    return list(store.memo(key, lambda: _series_of(store, tracks, now)))
+
+
+def _series_of(store: Store, tracks: list[Record], now: float) -> list[tuple[str, int]]:
     days = int(store.spec.rule("producer_intelligence.series_days"))
     totals = [0] * days
     for track in tracks:
