@@ -205,6 +205,11 @@ class Resource:
         """Fields that only a valid token unlocks (never in the public tier)."""
         return tuple(n for n, f in self.fields.items() if f.tier == "token")
 
+    @cached_property
+    def required_token_fields(self) -> tuple[str, ...]:
+        """The token-tier fields every token-tier record carries, in name order."""
+        return tuple(sorted(n for n in self.token_fields if self.fields[n].required))
+
 
 @dataclass(frozen=True)
 class RateLimitCategory:
