@@ -108,7 +108,7 @@ def fill(op: Operation, api: BeatPassMock) -> str | None:
     for p in op.path_params:
         if p.resource is None:
             return None
-        records = api.records(p.resource)
+        records = api.store.all(p.resource)  # only read: records() turns caches off
         if not records:
             return None
         path = path.replace("{" + p.name + "}", str(records[0]["id"]))
@@ -232,7 +232,7 @@ def main() -> int:
     spec = spec_pkg.load()
     api = BeatPassMock(seed=SEED, rate_limits=False, spec=spec)
     base = str(api.base_url)
-    track_paths = [f"/tracks/{r['id']}" for r in api.records("Track")]
+    track_paths = [f"/tracks/{r['id']}" for r in api.store.all("Track")]
     with api, make_client(base, api.auth_headers()) as client:
         track_body = client.get(track_paths[0]).content
     gets = [op for op in spec.operations.values() if op.method == "GET"]
