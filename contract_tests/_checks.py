@@ -8,7 +8,6 @@ report's "failures by check" is unambiguous.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,15 +43,6 @@ class CheckContext:
     derivations_live: bool = False
     """Whether ``derived_figure_agreement`` also judges a live target (off: between two reads
     of production a figure may move, a play counted or a message read)."""
-    answers: OrderedDict[tuple[str, int, bytes], tuple[Any, list[Any]]] = field(
-        default_factory=OrderedDict, repr=False
-    )
-    """Recent small answers by their bytes: the parsed body and the records it holds (the
-    mock answers many reads with the same bytes; what follows from them alone is the same)."""
-
-
-#: How many answers :attr:`CheckContext.answers` keeps, and the largest it keeps.
-ANSWERS_KEPT, ANSWER_BYTES = 128, 32_768
 
 
 def _fail(
@@ -268,21 +258,7 @@ def _success_resources(ctx: CheckContext, ex: Exchange) -> list[tuple[str, Mappi
         if schema is not None and ex.body is not None:
             for resource, obj in resources_in(schema, ex.body):
                 found.extend(_nested(ctx.spec, resource, obj))
-        content = ex.response.content
-        if len(content) <= ANSWER_BYTES:
-            ctx.answers[(ex.op.id, ex.status, content)] = (ex.body, found)
-            if len(ctx.answers) > ANSWERS_KEPT:
-                ctx.answers.popitem(last=False)
     return found
-
-
-def _recall(ctx: CheckContext, ex: Exchange) -> None:
-    """An answer with the bytes of a recent one of the same operation and status: its parsed
-    body and records are those (the same bytes parse to the same values)."""
-    kept = ctx.answers.get((ex.op.id, ex.status, ex.response.content))
-    if kept is not None and "resources" not in ex.derived:
-        ex.recall(kept[0])
-        ex.derived["resources"] = kept[1]
 
 
 @check
@@ -634,7 +610,6 @@ def run_checks(
 
     recorder = current()
     failures = []
-    _recall(ctx, ex)
     for name in names:
         try:
             CHECKS[name](ctx, ex)

@@ -46,10 +46,6 @@ class Exchange:
                 self._body = None
         return self._body
 
-    def recall(self, body: Any) -> None:
-        """Take ``body`` as the parsed body: one parsed from these same bytes before."""
-        self._body = body
-
     def describe(self) -> str:
         """The request as a bug report shows it: method, URL, whether a token was sent; never
         the token itself."""
