@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import operator
 import random
 from collections.abc import Iterable
 from typing import Any
@@ -235,10 +236,9 @@ def _series_of(store: Store, tracks: list[Record], now: float) -> list[tuple[str
     days = int(store.spec.rule("producer_intelligence.series_days"))
     totals = [0] * days
     for track in tracks:
-        lifetime = _lifetime(track, now)
-        start = days - min(len(lifetime), days)  # days before the upload stay 0
-        for i, count in enumerate(lifetime[len(lifetime) - (days - start) :], start):
-            totals[i] += count
+        window = _lifetime(track, now)[-days:]
+        start = days - len(window)  # days before the upload stay 0
+        totals[start:] = map(operator.add, totals[start:], window)
     return list(zip(_labels(int(now // DAY) * DAY, days), totals, strict=True))
 
 
@@ -453,11 +453,12 @@ def plays_window(tracks: Iterable[Record], now: float, days: int, skip: int = 0)
     out = [0] * days
     for track in tracks:
         series = _lifetime(track, now)
-        end = len(series) - skip
-        for i in range(days):
-            at = end - days + i
-            if 0 <= at < len(series):
-                out[i] += series[at]
+        first = len(series) - skip - days  # the series index of the window's first day
+        lo, hi = max(first, 0), min(first + days, len(series))
+        if hi > lo:
+            out[lo - first : hi - first] = map(
+                operator.add, out[lo - first : hi - first], series[lo:hi]
+            )
     return out
 
 

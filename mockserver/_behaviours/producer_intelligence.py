@@ -247,7 +247,8 @@ def _collaboration_opportunities(call: Call) -> int:
 def _window_plays(call: Call, tracks: list[Record], days: int | None) -> int:
     if days is None:
         return f.plays(tracks)
-    return sum(sum(c for _, c in f.play_series(call.store, t, call.now)[-days:]) for t in tracks)
+    days = min(days, int(call.rule("producer_intelligence.series_days")))  # a chart's window
+    return sum(f.plays_window(tracks, call.now, days))
 
 
 def _windows(call: Call) -> dict[str, int | None]:
