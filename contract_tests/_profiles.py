@@ -153,10 +153,10 @@ _SOURCE_DIGESTS: dict[object, bytes] = {}
 def _source_digest(test: Callable[..., None]) -> bytes:
     """Hypothesis's digest of a test function's source and signature, per code object (a
     property defined inside a parametrized test is a new function per item, one code)."""
+    # Bounded by the program's test functions (one code object each, however many items);
+    # never cleared, so a digest never depends on which item ran first.
     code = getattr(test, "__code__", test)
     digest = _SOURCE_DIGESTS.get(code)
     if digest is None:
         digest = _SOURCE_DIGESTS[code] = function_digest(test)
-        if len(_SOURCE_DIGESTS) > 4096:  # a bound: properties are made per test, not per case
-            _SOURCE_DIGESTS.clear()
     return digest

@@ -410,7 +410,7 @@ def _lifetime(track: Record, now: float) -> tuple[int, ...]:
     log = track.get(PLAY_LOG)
     return _lifetime_of(
         track["id"],
-        track.get("created_at"),
+        moment(track.get("created_at")),
         int(track.get("plays") or 0),
         track.get(PLAYS_UNTIL),
         tuple(log.items()) if log else (),
@@ -421,7 +421,7 @@ def _lifetime(track: Record, now: float) -> tuple[int, ...]:
 @functools.lru_cache(maxsize=1024)
 def _lifetime_of(
     track_id: Any,
-    created_at: Any,
+    created: float | None,
     plays: int,
     until: float | None,
     log: tuple[tuple[int, int], ...],
@@ -429,7 +429,6 @@ def _lifetime_of(
 ) -> tuple[int, ...]:
     # Only dates matter below, so the start of today stands for now.
     now = day * DAY
-    created = moment(created_at)
     upload = _date(now if created is None else min(created, now))
     days = (_date(now) - upload).days + 1
     history = max(plays - sum(count for _, count in log), 0)

@@ -121,12 +121,17 @@ def test_a_record_changed_in_place_shows_in_the_next_answer(api: BeatPassMock) -
     # api.records hands out the live records: a change made to one, even after answers were
     # read, is what the next answer reports (nothing derived before it is reused).
     with as_user(api, 1) as me:
-        before = me.get("/artist/dashboard-stats").json()["data"]["total_plays"]
-        track = next(t for t in api.records("Track") if 1 in t["artists"])
-        assert me.get("/artist/dashboard-stats").json()["data"]["total_plays"] == before
+        before = me.get("/artist/dashboard-stats").json()["data"]
+        track = next(t for t in api.records("Track") if t["artists"] == [1])
+        assert me.get("/artist/dashboard-stats").json()["data"] == before
         track["plays"] += 7
-        assert me.get("/artist/dashboard-stats").json()["data"]["total_plays"] == before + 7
+        after = me.get("/artist/dashboard-stats").json()["data"]
+        assert after["total_plays"] == before["total_plays"] + 7
         assert plays_of(me, track["id"]) == track["plays"]
+        track["artists"] = [2]  # credited to another artist: no longer the caller's
+        moved = me.get("/artist/dashboard-stats").json()["data"]
+        assert moved["total_tracks"] == before["total_tracks"] - 1
+        assert moved["total_plays"] == before["total_plays"] - track["plays"] + 7
 
 
 def test_the_profile_says_what_the_dashboard_counts(api: BeatPassMock) -> None:

@@ -334,3 +334,24 @@ def test_a_sale_shows_in_the_sellers_ledger_and_activity_feed(
     assert {"type": "purchase", "amount": sale["artist_amount"]}.items() <= rows["data"][0].items()
     feed = me.get("/producer-intelligence/social-activity-feed").json()["activities"]
     assert feed[0] == {"type": "purchase", "user_id": 2, "created_at": sale["purchased_at"]}
+
+
+def test_facts_read_before_a_write_follow_it(api: BeatPassMock, me: httpx.Client) -> None:
+    # Producer figures are computed once per state of the world: a play recorded and a new
+    # follower, written after they were read, show in the next read (ids found through the
+    # API, not api.records, which would turn every cache off).
+    rates = {s["source"]: s["xp_each"] for s in API.rule("producer_intelligence.xp_sources")}
+
+    def xp() -> dict[str, int]:
+        sources = me.get("/producer-intelligence/xp-sources").json()["xp_sources"]
+        return {s["source"]: s["xp"] for s in sources}
+
+    before = xp()
+    mine = me.get("/artists/1/tracks").json()["pagination"]["data"][0]["id"]
+    for _ in range(2):
+        assert me.post(f"/tracks/{mine}/plays").is_success
+    with as_user(api, 12) as fan:
+        assert fan.post("/users/1/follow").is_success
+    after = xp()
+    assert after["plays"] == before["plays"] + 2 * rates["plays"]
+    assert after["followers"] == before["followers"] + rates["followers"]
