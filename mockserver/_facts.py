@@ -210,14 +210,8 @@ def play_series(store: Store, track: Record, now: float) -> list[tuple[str, int]
     """A track's plays on each of the rule's window of days ending today: the last
     ``series_days`` of its lifetime series (:func:`play_days`; zeros before its upload)."""
     days = int(store.spec.rule("producer_intelligence.series_days"))
-    return list(zip(_labels(int(now // DAY) * DAY, days), _window(track, now, days), strict=True))
-
-
-def _window(track: Record, now: float, days: int) -> list[int]:
-    lifetime = _lifetime(track, now)
-    if len(lifetime) >= days:
-        return list(lifetime[-days:])
-    return [0] * (days - len(lifetime)) + list(lifetime)
+    window = plays_window([track], now, days)
+    return list(zip(_labels(int(now // DAY) * DAY, days), window, strict=True))
 
 
 @functools.lru_cache(maxsize=64)
@@ -234,11 +228,7 @@ def series_of(store: Store, tracks: Iterable[Record], now: float) -> list[tuple[
 
 def _series_of(store: Store, tracks: list[Record], now: float) -> list[tuple[str, int]]:
     days = int(store.spec.rule("producer_intelligence.series_days"))
-    totals = [0] * days
-    for track in tracks:
-        window = _lifetime(track, now)[-days:]
-        start = days - len(window)  # days before the upload stay 0
-        totals[start:] = map(operator.add, totals[start:], window)
+    totals = plays_window(tracks, now, days)  # the window that ends today
     return list(zip(_labels(int(now // DAY) * DAY, days), totals, strict=True))
 
 
