@@ -87,7 +87,6 @@ class Store:
         self.version = 0
         self.lock = threading.RLock()
         self._next: dict[str, int] = defaultdict(int)
-        self._private: dict[str, tuple[int, set[str]]] = {}
         self._memo: dict[Hashable, Any] = {}
         self._memo_version = -1
         self.exposed = False
@@ -145,17 +144,15 @@ class Store:
         self.records = records
         self.edges = defaultdict(set, edges)
         self._next = defaultdict(int, counters)
-        self._private.clear()
         self._memo.clear()
         self.version = 0
 
     def _private_keys(self, resource: str) -> set[str]:
         """Bookkeeping keys (``_owner``, ``_track`` ...) any record of the resource carries."""
-        cached = self._private.get(resource)
-        if cached is None or cached[0] != self.version:
-            keys = {k for r in self.records[resource].values() for k in r if k.startswith("_")}
-            cached = self._private[resource] = (self.version, keys)
-        return cached[1]
+        return self.memo(
+            ("private keys", resource),
+            lambda: {k for r in self.records[resource].values() for k in r if k.startswith("_")},
+        )
 
     def delete(self, resource: str, key: Any) -> bool:
         """Remove a record and every reference to it (a deleted track leaves its playlists and
