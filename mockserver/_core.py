@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
 import time
 from collections import deque
@@ -312,12 +311,11 @@ class MockCore:
                 records.setdefault(p.resource, record)
             content_type = header_value(request.headers, b"content-type") or ""
             body = read_body(op, self.schemas, request.content, content_type)
-            rng = random.Random(f"{self.seed}:{op.id}:{request.url.raw_path!r}")
             call_now = self.clock.now()
             ctx = Context(
                 op,
                 tier,  # type: ignore[arg-type]
-                rng,
+                f"{self.seed}:{op.id}:{request.url.raw_path!r}",
                 query=query,
                 records=records,
                 viewer=auth.user_id,

@@ -26,6 +26,8 @@ def header_value(headers: httpx.Headers, name: bytes) -> str | None:
     if not values:
         return None
     text = values[0] if len(values) == 1 else b", ".join(values)
+    if text.isascii():  # the same text in any encoding httpx may pick, without picking one
+        return text.decode("ascii")
     return text.decode(headers.encoding)
 
 

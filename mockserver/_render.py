@@ -26,19 +26,14 @@ MAX_LIST = 50  # items in a plain (non-paginated) list of resources
 def render(store: Store, resource: str, record: Record, tier: Tier, depth: int = 0) -> Record:
     """The record as the caller may see it: token-tier fields only with a token, relations
     expanded one level (deeper only where the schema requires them)."""
-    res = store.spec.resources[resource]
-    relations = store.relations[resource]
     out: Record = {}
-    for name, fld in res.fields.items():
-        if tier == "public" and fld.tier == "token":
-            continue
+    for name, rel, required, nullable in store.shown(resource, tier):
         if name not in record:
             continue
-        rel = relations.get(name)
         if rel is None:
             out[name] = record[name]
             continue
-        if depth >= 1 and not fld.required:
+        if depth >= 1 and not required:
             continue
         value = record[name]
         if rel.many:
@@ -55,7 +50,7 @@ def render(store: Store, resource: str, record: Record, tier: Tier, depth: int =
             target = store.get(rel.target, value) if value is not None else None
             if target is not None:
                 out[name] = render(store, rel.target, target, tier, depth + 1)
-            elif _nullable(fld.schema):
+            elif nullable:
                 out[name] = None
     return out
 
@@ -76,20 +71,14 @@ def envelope(store: Store, data: list[Any], page: int, per_page: int, total: int
     return {k: v for k, v in out.items() if k in keys or k == "data"}
 
 
-def _nullable(schema: Mapping[str, Any]) -> bool:
-    types = schema.get("type")
-    return (isinstance(types, list) and "null" in types) or any(
-        b.get("type") == "null" for b in schema.get("anyOf", ())
-    )
-
-
 @dataclass
 class Context:
     """What a response is about."""
 
     op: Operation
     tier: Tier
-    rng: random.Random
+    seed: str | int | random.Random
+    """What the answer's random generator is seeded with, or the generator (see :attr:`rng`)."""
     query: Mapping[str, Any] = field(default_factory=dict)
     records: dict[str, Record] = field(default_factory=dict)
     """Records the request names (path ids) or created, by resource."""
@@ -105,6 +94,16 @@ class Context:
     """The mock clock's now: generated dates never lie after it."""
     content: bytes | None = None
     """A file body (CSV, PDF) decided by a behaviour, for a response without a JSON schema."""
+    _rng: random.Random | None = field(default=None, init=False, repr=False)
+
+    @property
+    def rng(self) -> random.Random:
+        """The answer's random generator, seeded by :attr:`seed` when first used: most
+        answers draw nothing from it, and seeding one costs as much as rendering a record."""
+        if self._rng is None:
+            seed = self.seed
+            self._rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        return self._rng
 
 
 class BodyBuilder:
@@ -171,6 +170,8 @@ class BodyBuilder:
         )
         if not fixed:
             self.unsourced.append(path or "(body)")
+        elif "const" in frag:  # the schema's own value: nothing to draw, no generator to seed
+            return frag["const"]
         return example(
             frag,
             self.ctx.rng,

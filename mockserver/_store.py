@@ -13,7 +13,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from spec import Spec
 
@@ -29,6 +29,23 @@ class Relation:
     many: bool
     paged: bool = False
     """A paginated envelope of the related records (``Artist.albums``)."""
+
+
+def _nullable(schema: Mapping[str, Any]) -> bool:
+    types = schema.get("type")
+    return (isinstance(types, list) and "null" in types) or any(
+        b.get("type") == "null" for b in schema.get("anyOf", ())
+    )
+
+
+class Shown(NamedTuple):
+    """A field an answer of one tier shows: its name, the relation it holds (None: a plain
+    value), whether it is required, and whether it may be null."""
+
+    name: str
+    relation: Relation | None
+    required: bool
+    nullable: bool
 
 
 def relation_of(schema: Mapping[str, Any]) -> Relation | None:
@@ -76,6 +93,7 @@ class Store:
             name: {f: rel for f, fld in res.fields.items() if (rel := relation_of(fld.schema))}
             for name, res in spec.resources.items()
         }
+        self._shown: dict[tuple[str, str], tuple[Shown, ...]] = {}
         self.edges: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
         """Relationships that are not fields: follows, library saves, reposts, editors, ..."""
         self.side_effects = SideEffects()
@@ -218,11 +236,33 @@ class Store:
 
     # -- relations ----------------------------------------------------------------------------
 
+    def shown(self, resource: str, tier: str) -> tuple[Shown, ...]:
+        """The fields of ``resource`` an answer of ``tier`` shows (the token tier all of them),
+        in the spec's order: fixed by the spec, so worked out once per resource and tier."""
+        key = (resource, tier)
+        fields = self._shown.get(key)
+        if fields is None:
+            relations = self.relations[resource]
+            fields = self._shown[key] = tuple(
+                Shown(name, relations.get(name), fld.required, _nullable(fld.schema))
+                for name, fld in self.spec.resources[resource].fields.items()
+                if tier != "public" or fld.tier != "token"
+            )
+        return fields
+
     def related(self, parent: str, parent_id: Any, child: str) -> list[Record] | None:
         """Records of ``child`` linked to one ``parent`` record, in either direction.
 
-        None when the two resources are not related at all (the caller then chooses).
+        None when the two resources are not related at all (the caller then chooses). Worked
+        out once per version of the store: finding the records that name a parent reads them
+        all, and list answers ask on every request.
         """
+        found = self.memo(
+            ("related", parent, parent_id, child), lambda: self._related(parent, parent_id, child)
+        )
+        return None if found is None else list(found)
+
+    def _related(self, parent: str, parent_id: Any, child: str) -> list[Record] | None:
         parent_record = self.get(parent, parent_id)
         if parent_record is None:
             return []
