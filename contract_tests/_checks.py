@@ -58,26 +58,76 @@ def _fail(
 
 def resources_in(frag: Any, value: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Every (resource name, object) a body holds where its spec fragment says a resource is."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    walk = _walker(frag)
+    if walk is not None:
+        walk(value, found)
+    return iter(found)
+
+
+Found = list[tuple[str, Mapping[str, Any]]]
+Walk = Callable[[Any, Found], None]
+_WALKERS: dict[int, tuple[Any, Walk | None]] = {}
+WALKERS = 16384
+"""Fragments whose walker is kept, at most (the spec's response schemas hold fewer)."""
+
+
+def _walker(frag: Any) -> Walk | None:
+    """:func:`resources_in` for one fragment, as a function of the body (None: the fragment
+    holds no resource). Worked out once per fragment of the spec: every answer is walked, and
+    reading the fragment's keys again for each value cost as much as the walk."""
+    cached = _WALKERS.get(id(frag))
+    if cached is not None and cached[0] is frag:
+        return cached[1]
+    walk = _compile_walker(frag)
+    if len(_WALKERS) >= WALKERS:  # a spec has a few thousand; other fragments pass through
+        _WALKERS.clear()
+    _WALKERS[id(frag)] = (frag, walk)  # the fragment is kept, so its id is never reused
+    return walk
+
+
+def _compile_walker(frag: Any) -> Walk | None:
     if not isinstance(frag, Mapping):
-        return
+        return None
     if "resource" in frag:
-        if isinstance(value, Mapping):
-            yield frag["resource"], value
-        return
+        name = frag["resource"]
+
+        def resource(value: Any, out: Found) -> None:
+            if isinstance(value, Mapping):
+                out.append((name, value))
+
+        return resource
     if "page_of" in frag:
-        if isinstance(value, Mapping) and isinstance(value.get("data"), list):
-            for item in value["data"]:
-                yield from resources_in(frag["page_of"], item)
-        return
-    for branch in frag.get("anyOf", ()):
-        yield from resources_in(branch, value)
-    if isinstance(value, Mapping):
-        for key, sub in frag.get("properties", {}).items():
-            if key in value:
-                yield from resources_in(sub, value[key])
-    elif isinstance(value, list) and isinstance(frag.get("items"), Mapping):
-        for item in value:
-            yield from resources_in(frag["items"], item)
+        item = _walker(frag["page_of"])
+        if item is None:
+            return None
+
+        def page(value: Any, out: Found) -> None:
+            if isinstance(value, Mapping):
+                data = value.get("data")
+                if isinstance(data, list):
+                    for each in data:
+                        item(each, out)
+
+        return page
+    branches = [w for b in frag.get("anyOf", ()) if (w := _walker(b)) is not None]
+    props = [(key, w) for key, sub in frag.get("properties", {}).items() if (w := _walker(sub))]
+    items = _walker(frag["items"]) if isinstance(frag.get("items"), Mapping) else None
+    if not (branches or props or items):
+        return None
+
+    def walk(value: Any, out: Found) -> None:
+        for branch in branches:
+            branch(value, out)
+        if isinstance(value, Mapping):
+            for key, sub in props:
+                if key in value:
+                    sub(value[key], out)
+        elif items is not None and isinstance(value, list):
+            for each in value:
+                items(each, out)
+
+    return walk
 
 
 def pages_in(frag: Any, value: Any) -> Iterator[Mapping[str, Any]]:
@@ -609,14 +659,15 @@ def run_checks(
     from ._coverage import current
 
     recorder = current()
-    failures = []
+    failures, failed = [], []
     for name in names:
         try:
             CHECKS[name](ctx, ex)
         except f.CheckFailure as failure:
             failures.append(failure)
+            failed.append(name)
             recorder.drift(failure)
-        recorder.check(name, failed=bool(failures and failures[-1].check == name))
+    recorder.checked(names, failed)
     recorder.exchange(ex.op.id, ex.status)
     if ex.valid:
         recorder.valid(ex.op.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from spec import Spec
@@ -52,6 +53,12 @@ class Recorder:
             self.checks[name] += 1
             if failed:
                 self.failures[name] += 1
+
+    def checked(self, names: Iterable[str], failed: Iterable[str] = ()) -> None:
+        """Checks applied to one answer (``failed``: those that failed), under one lock."""
+        with self._lock:
+            self.checks.update(names)
+            self.failures.update(failed)
 
     def budget_spent(self, op_id: str) -> None:
         with self._lock:
