@@ -634,3 +634,52 @@ def test_a_sum_walks_every_page_of_its_read() -> None:
         "GET /artists/1/tracks?perPage=2",
         "GET /artists/1/tracks?perPage=2&page=2",
     )
+
+
+#: Playlists become another user's private ones (user 35's), but for the last one when
+#: LAST_READABLE: a draw of any other for playlists.tracks.list is refused by a rule (and the
+#: simplest draws, which Hypothesis tries first, are the first ids).
+PRIVATE_PLAYLISTS = """
+import pytest
+from contract_tests import MockTarget
+from mockserver import BeatPassMock
+
+
+@pytest.fixture
+def beatpass_target():
+    mock = BeatPassMock(seed=1, rate_limits=False)
+    playlists = mock.records("Playlist")
+    for playlist in playlists:
+        if LAST_READABLE and playlist is playlists[-1]:
+            playlist.update(public=True)
+        else:
+            playlist.update(public=False, _owner=35, _editors=[])
+    return MockTarget(mock)
+"""
+
+
+@pytest.mark.parametrize("readable", [True, False], ids=["last-readable", "none-readable"])
+def test_a_page_walk_draws_again_only_when_a_rule_explains_the_refusal(
+    pytester: pytest.Pytester, readable: bool
+) -> None:
+    """Another user's private playlist is refused with a 403 the acceptance rules explain: a
+    draw of one has no pages to walk, and the walk draws again. When no draw can be walked,
+    the walk fails (Hypothesis: unable to satisfy), it does not pass."""
+    pytester.makeconftest(f"LAST_READABLE = {readable}\n" + PRIVATE_PLAYLISTS)
+    result = pytester.runpytest(
+        "--pyargs",
+        "contract_tests.suite.test_pagination",
+        "-k",
+        "playlists.tracks.list",
+        "-p",
+        "no:randomly",
+        "--beatpass-min-success",
+        "0",
+    )
+    outcomes = result.parseoutcomes()
+    if readable:
+        assert outcomes.get("passed") == 1, outcomes
+        assert "failed" not in outcomes, outcomes
+    else:
+        assert outcomes.get("failed") == 1, outcomes
+        result.stdout.fnmatch_lines(["*Unable to satisfy assumptions*"])

@@ -4,6 +4,7 @@ and every envelope agrees with itself (total, last_page, per_page, from, to)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import reject
 from hypothesis import strategies as st
 
 import spec
@@ -52,13 +53,18 @@ def _walk_twice(beatpass_session: Session, op_id: str, data: st.DataObject, per_
     draft = data.draw(beatpass_session.strategies.valid(op))
     schema = op.responses[op.success_status].schema
 
-    def walk() -> tuple[list[object], int]:
+    def walk(first: bool) -> tuple[list[object], int]:
         items: list[object] = []
         total, page, last = -1, 1, 1
         while page <= last and page <= MAX_PAGES:
             draft.params = {**draft.params, size: str(per_page), "page": str(page)}
             ex = beatpass_session.exercise(draft, "token" if "token" in op.tiers else "public")
-            if ex.status != op.success_status:  # a walk that cannot start is a failure
+            if ex.status != op.success_status and first and page == 1:
+                # The refusal passed the acceptance check, so a rule explains it (another
+                # user's private playlist): this draw has no pages to walk. Unexplained, it
+                # failed there; and if no draw can start, Hypothesis fails the test.
+                reject()
+            if ex.status != op.success_status:  # a walk that stops midway is a failure
                 raise InconsistentPagination(
                     "pagination_walk",
                     op_id,
@@ -74,7 +80,7 @@ def _walk_twice(beatpass_session: Session, op_id: str, data: st.DataObject, per_
             page += 1
         return items, total
 
-    first, total = walk()
+    first, total = walk(first=True)
     if len(first) < min(total, MAX_PAGES * per_page):
         raise InconsistentPagination(
             "pagination_walk",
@@ -91,7 +97,7 @@ def _walk_twice(beatpass_session: Session, op_id: str, data: st.DataObject, per_
             "each item exactly once",
             "an item appeared on two pages",
         )
-    second, _ = walk()
+    second, _ = walk(first=False)
     if second != first:
         raise InconsistentPagination(
             "pagination_walk",
