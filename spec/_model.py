@@ -124,8 +124,9 @@ class Operation:
     def statuses(self) -> tuple[int, ...]:
         return tuple(sorted(self.responses))
 
-    @property
+    @functools.cached_property
     def success_status(self) -> int:
+        """The documented success (the lowest 2xx): read on every answer, worked out once."""
         return min(s for s in self.responses if s < 300)
 
     @functools.cached_property
