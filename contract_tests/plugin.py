@@ -26,6 +26,7 @@ from mockserver import BeatPassMock
 
 from . import _liveoptions as opts
 from ._coverage import DEFAULT_MIN_SUCCESS, Recorder, pop, push
+from ._heap import freeze, thaw
 from ._livemode import LiveSettings, XdistHooks, deselect_for_live, settings_from
 from ._outputs import redact_report
 from ._profiles import ENV, PROFILES, activate, active, register_with_hypothesis, resolve
@@ -134,6 +135,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"requests got a success answer at least once (default {DEFAULT_MIN_SUCCESS})",
     )
     group.addoption(
+        "--beatpass-no-gc-freeze",
+        action="store_true",
+        help="leave the garbage collector as it is (by default, once the suite is collected, "
+        "what is alive then is frozen out of its full collections; see the README)",
+    )
+    group.addoption(
         "--beatpass-report",
         metavar="FILE",
         default=None,
@@ -231,10 +238,23 @@ def pytest_report_collectionfinish(
     """Otherwise the same line after collection, once a collected test uses our fixtures."""
     if config.stash.get(HEADER_KEY, False):
         return []
-    uses = any(
+    return [_header(config)] if _uses_fixtures(items) else []
+
+
+def _uses_fixtures(items: list[pytest.Item]) -> bool:
+    return any(
         name.startswith("beatpass_") for item in items for name in getattr(item, "fixturenames", ())
     )
-    return [_header(config)] if uses else []
+
+
+FROZE_KEY = pytest.StashKey[bool]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A run of the suite (or of tests on our fixtures) freezes its long-lived heap once
+    collected (``_heap``); any other run's collector is left alone."""
+    if not session.config.getoption("--beatpass-no-gc-freeze") and _uses_fixtures(session.items):
+        session.config.stash[FROZE_KEY] = freeze()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -292,6 +312,8 @@ class XdistCoverage:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.stash.get(FROZE_KEY, False):
+        thaw()
     workeroutput = getattr(session.config, "workeroutput", None)
     recorder = session.config.stash.get(RECORDER_KEY, None)
     if workeroutput is not None and recorder is not None:  # an xdist worker: report upwards

@@ -216,3 +216,67 @@ def test_run_property_reads_a_test_source_once_not_per_item(
 
         run_property(holds, suite_settings(max_examples=2), x=st.integers(min_value=0))
     assert calls == {"hypothesis": 0, "ours": 1}
+
+
+FREEZE_PROBE = """
+import gc
+
+
+def test_on_a_fixture(beatpass_mock):
+    print("frozen in a test on our fixtures:", gc.get_freeze_count() > 0)
+
+
+def test_plain():
+    print("frozen in a plain test:", gc.get_freeze_count() > 0)
+"""
+
+PLAIN_PROBE = """
+import gc
+
+
+def test_plain():
+    print("frozen in a plain test:", gc.get_freeze_count() > 0)
+"""
+
+
+@pytest.mark.parametrize(
+    ("tests", "options", "frozen"),
+    [
+        pytest.param(FREEZE_PROBE, (), True, id="uses-our-fixtures"),
+        pytest.param(FREEZE_PROBE, ("--beatpass-no-gc-freeze",), False, id="opted-out"),
+        pytest.param(PLAIN_PROBE, (), False, id="uses-none"),
+    ],
+)
+def test_a_run_on_our_fixtures_freezes_its_collected_heap(
+    pytester: pytest.Pytester, tests: str, options: tuple[str, ...], frozen: bool
+) -> None:
+    """Once collected, a run that uses our fixtures moves what is alive out of the collector's
+    full passes (contract_tests._heap); a run that uses none, or opts out, is left alone."""
+    pytester.makepyfile(tests)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s", *options)
+    result.stdout.fnmatch_lines([f"*frozen in a plain test: {frozen}*"])
+    if "beatpass_mock" in tests:
+        result.stdout.fnmatch_lines([f"*frozen in a test on our fixtures: {frozen}*"])
+
+
+def test_the_heap_is_frozen_without_its_garbage_and_thawed_after() -> None:
+    import gc
+    import weakref
+
+    from contract_tests._heap import freeze, thaw
+
+    gc.unfreeze()  # this run's own freeze, if any, goes back first (it only costs speed)
+
+    class Node:
+        pass
+
+    garbage = Node()
+    garbage.cycle = garbage  # type: ignore[attr-defined]
+    gone = weakref.ref(garbage)
+    del garbage
+    assert freeze() is True
+    assert gone() is None  # collected before the freeze, not frozen with the living
+    assert gc.get_freeze_count() > 0
+    assert freeze() is False  # a freeze in place (an enclosing session's) is left to its owner
+    thaw()
+    assert gc.get_freeze_count() == 0
