@@ -9,7 +9,9 @@ drifting speed weighs on both alike; each side's world and client are built befo
 Ours: for each GET operation the suite's ``test_contract`` property, run as the suite runs it
 (``run_property``): draw a valid request and a tier, send it to the in-process mock, apply every
 default check, acceptance and the checks of meaning included, with the reads those make; N
-examples.
+examples. As in the suite, the heap alive once the spec is loaded is frozen out of the
+collector's full passes (the plugin does so after collection); what either side builds after
+that (its mock, its strategies, Schemathesis's schema) is not.
 Schemathesis (``pip install -e ".[dev]"`` installs it): ``schemathesis.openapi.from_dict`` on
 ``spec._openapi.to_openapi`` (our OpenAPI export), the same GET operations, N examples each of
 ``operation.as_strategy()``,
@@ -40,6 +42,7 @@ from hypothesis import strategies as st
 import spec
 from contract_tests import CHECKS, MockTarget, Session, run_property
 from contract_tests._coverage import current
+from contract_tests._heap import freeze
 from contract_tests._requests import Draft
 from mockserver import BeatPassMock
 from spec import Tier
@@ -182,6 +185,7 @@ def main() -> int:
     parser.add_argument("--no-schemathesis", action="store_true", help="ours only")
     args = parser.parse_args()
     api = spec.load()
+    freeze()  # what the suite's plugin does once collected (contract_tests._heap)
     gets = sorted(op_id for op_id, op in api.operations.items() if op.read_only)
     ours, mine = Ours(api, args.examples), Tally()
     theirs = None if args.no_schemathesis else Theirs(api, gets, args.examples)

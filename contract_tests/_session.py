@@ -46,8 +46,11 @@ class Session:
             return client.request(method, path, **kwargs)
         if self._transport is None:
             self._transport = self.target.transport()
-        headers = client.headers.copy()
-        headers.update(kwargs.pop("headers", None) or {})
+        extra = kwargs.pop("headers", None)
+        headers = client.headers  # httpx.Request copies them
+        if extra:
+            headers = headers.copy()
+            headers.update(extra)
         url = str(client.base_url).rstrip("/") + path
         params = kwargs.pop("params", None)
         if params:  # written into the URL: one parse, where httpx merges them in a second
