@@ -177,7 +177,7 @@ class LiveTarget(Target):
         from ._checks import resources_in
 
         for op in self.spec.operations.values():
-            response = op.responses[op.success_status].schema or {}
+            response = op.responses[op.success_status].schema or _NO_SCHEMA
             if not op.read_only or op.path_params or "resource" in response:
                 continue
             if not any(r == resource for r, _ in resources_in(response, _Probe())):
@@ -205,6 +205,10 @@ class LiveTarget(Target):
 
     def now(self) -> float:
         return time.time()
+
+
+_NO_SCHEMA: dict[str, Any] = {}
+"""One empty schema, not a new one per call (the checks' walkers are kept per schema)."""
 
 
 class _Probe(dict):  # type: ignore[type-arg]
