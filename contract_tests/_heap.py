@@ -1,7 +1,8 @@
 """The collector and the suite's long-lived heap.
 
-After collection the process holds what every test reads and none frees: the loaded spec,
-its schemas and compiled validators, Hypothesis's strategies. Python's cyclic collector walks
+After collection the process holds what every test reads and none frees: the loaded spec and
+its schemas, the imported modules, module-level strategies, the collected items (validators
+and a session's strategies are built later, by the tests). Python's cyclic collector walks
 all of it on each full collection, and the suite allocates fast (a drawn request, an answer,
 its parsed body per example), so full collections come often: measured on the offline suite,
 a quarter of its CPU time went to the collector. :func:`freeze` moves what is alive then out of

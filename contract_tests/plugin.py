@@ -253,8 +253,10 @@ FROZE_KEY = pytest.StashKey[bool]()
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A run of the suite (or of tests on our fixtures) freezes its long-lived heap once
     collected (``_heap``); any other run's collector is left alone."""
-    if not session.config.getoption("--beatpass-no-gc-freeze") and _uses_fixtures(session.items):
-        session.config.stash[FROZE_KEY] = freeze()
+    wanted = not session.config.getoption("--beatpass-no-gc-freeze")
+    # No second freeze where one is in place already (an enclosing session's, in pytester).
+    if wanted and _uses_fixtures(session.items) and freeze():
+        session.config.stash[FROZE_KEY] = True
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -265,7 +265,8 @@ def test_the_heap_is_frozen_without_its_garbage_and_thawed_after() -> None:
 
     from contract_tests._heap import freeze, thaw
 
-    gc.unfreeze()  # this run's own freeze, if any, goes back first (it only costs speed)
+    was_frozen = gc.get_freeze_count() > 0  # this run's own freeze, given back at the end
+    gc.unfreeze()
 
     class Node:
         pass
@@ -274,9 +275,14 @@ def test_the_heap_is_frozen_without_its_garbage_and_thawed_after() -> None:
     garbage.cycle = garbage  # type: ignore[attr-defined]
     gone = weakref.ref(garbage)
     del garbage
-    assert freeze() is True
-    assert gone() is None  # collected before the freeze, not frozen with the living
-    assert gc.get_freeze_count() > 0
-    assert freeze() is False  # a freeze in place (an enclosing session's) is left to its owner
-    thaw()
-    assert gc.get_freeze_count() == 0
+    try:
+        assert freeze() is True
+        assert gone() is None  # collected before the freeze, not frozen with the living
+        assert gc.get_freeze_count() > 0
+        assert freeze() is False  # a freeze in place (an enclosing session's) is its owner's
+        thaw()
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+        if was_frozen:
+            gc.freeze()
