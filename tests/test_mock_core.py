@@ -382,3 +382,25 @@ def test_served_transport_faults_are_answered_with_rate_limit_headers(api: BeatP
     # a connection error is raised to the server, which drops the connection (test_control)
     with pytest.raises(httpx.ConnectError):
         api.served_handler(httpx.Request("GET", f"{api.base_url}/albums/1"))
+
+
+def test_a_list_of_related_records_follows_writes_and_in_place_changes(
+    api: BeatPassMock,
+) -> None:
+    """A user's playlists are the records that name the user, worked out once per state of the
+    store: a write through another operation, and a record changed in place, both show in the
+    next answer of the list."""
+
+    def listed() -> set[int]:
+        with api.client() as client:
+            page = client.get("/users/1/playlists", params={"perPage": 100}).json()
+        return {p["id"] for p in page["pagination"]["data"]}
+
+    before = listed()
+    with api.client() as client:
+        created = client.post("/playlists", json={"name": "Late Night", "public": True}).json()
+    new_id = created["playlist"]["id"]
+    assert listed() == before | {new_id}
+    other = next(p for p in api.records("Playlist") if p["_owner"] != 1)
+    other.update(_owner=1, public=True)
+    assert listed() == before | {new_id, other["id"]}
