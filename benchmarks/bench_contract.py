@@ -180,7 +180,7 @@ def _warm_up() -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--examples", type=int, default=25, help="examples per operation")
     parser.add_argument("--no-schemathesis", action="store_true", help="ours only")
     args = parser.parse_args()

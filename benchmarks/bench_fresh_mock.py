@@ -56,7 +56,7 @@ def measure(tree: str, rounds: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join((__doc__ or "").split("\n\n")[0].split()))
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--against", help="another checkout to measure the same way")
     args = parser.parse_args()

@@ -66,7 +66,7 @@ def run(plugin_dir: str, freeze: bool) -> tuple[float, float, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--runs", type=int, default=2, help="runs of each setting")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as plugin_dir:
@@ -80,7 +80,7 @@ def main() -> int:
                 print(f"{label}: collector {gc_s:.1f} s of {cpu:.1f} s CPU ({count} collections)")
     for freeze, rows in results.items():
         label = "with the freeze" if freeze else "without it"
-        shown = ", ".join(f"{g:.1f} of {c:.1f} s" for g, c, _ in rows)
+        shown = ", ".join(f"{g:.1f} s of {c:.1f} s" for g, c, _ in rows)
         print(f"{label}: collector {shown}")
     return 0
 

@@ -220,7 +220,7 @@ def served_rps_threads(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join((__doc__ or "").split("\n\n")[0].split()))
     parser.add_argument("--requests", type=int, default=2000, help="requests per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (median is reported)")
     parser.add_argument("--warmup", type=int, default=300, help="warm-up requests per round")

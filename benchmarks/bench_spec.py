@@ -27,7 +27,7 @@ print(json.dumps({"seconds": t1 - t0, "operations": len(api.operations), "schema
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     results = []

@@ -188,7 +188,7 @@ class Recorder:
                 f"successes: {report['operations_succeeded']}/{report['operations_tried_valid']} "
                 f"operations tried with valid requests got one "
                 f"({sum(report['successes'].values())} success answers; per operation in the "
-                f"--beatpass-coverage file)"
+                f"coverage file: --beatpass-coverage, or verify --coverage)"
             )
         never = report["operations_never_succeeded"]
         if never:

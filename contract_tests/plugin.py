@@ -137,8 +137,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--beatpass-no-gc-freeze",
         action="store_true",
-        help="leave the garbage collector as it is (by default, once the suite is collected, "
-        "what is alive then is frozen out of its full collections; see the README)",
+        help="leave the garbage collector as it is (by default, once a run that uses a "
+        "beatpass_* fixture is collected, what is alive then is frozen out of its full "
+        "collections until the session ends; see the README)",
     )
     group.addoption(
         "--beatpass-report",
