@@ -99,7 +99,7 @@ class Context:
     @property
     def rng(self) -> random.Random:
         """The answer's random generator, seeded by :attr:`seed` when first used: most
-        answers draw nothing from it, and seeding one costs as much as rendering a record."""
+        answers draw nothing from it, and seeding one from text hashes the text first."""
         if self._rng is None:
             seed = self.seed
             self._rng = seed if isinstance(seed, random.Random) else random.Random(seed)
