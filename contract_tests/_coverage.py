@@ -48,12 +48,6 @@ class Recorder:
         with self._lock:
             self.tried[op_id] += 1
 
-    def check(self, name: str, *, failed: bool) -> None:
-        with self._lock:
-            self.checks[name] += 1
-            if failed:
-                self.failures[name] += 1
-
     def checked(self, names: Iterable[str], failed: Iterable[str] = ()) -> None:
         """Checks applied to one answer (``failed``: those that failed), under one lock."""
         with self._lock:

@@ -322,7 +322,7 @@ class _Bounds:
         finds the budget spent must not make it vanish)."""
         error = LiveResponseError(self.operation, self.what, expected, observed)
         recorder = current()
-        recorder.check(error.check, failed=True)
+        recorder.checked([error.check], [error.check])
         recorder.drift(error)
         return error
 

@@ -77,8 +77,8 @@ class Context:
 
     op: Operation
     tier: Tier
-    seed: str | int | random.Random
-    """What the answer's random generator is seeded with, or the generator (see :attr:`rng`)."""
+    seed: str | int
+    """What the answer's random generator is seeded with (see :attr:`rng`)."""
     query: Mapping[str, Any] = field(default_factory=dict)
     records: dict[str, Record] = field(default_factory=dict)
     """Records the request names (path ids) or created, by resource."""
@@ -101,8 +101,7 @@ class Context:
         """The answer's random generator, seeded by :attr:`seed` when first used: most
         answers draw nothing from it, and seeding one from text hashes the text first."""
         if self._rng is None:
-            seed = self.seed
-            self._rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+            self._rng = random.Random(self.seed)
         return self._rng
 
 

@@ -77,7 +77,7 @@ def test_filler_is_noticed() -> None:
             "given": {"type": "integer"},
         },
     }
-    ctx = Context(op, "token", random.Random(0), values={"given": 3})
+    ctx = Context(op, "token", 0, values={"given": 3})
     builder = BodyBuilder(mock.store, ctx)
     body = builder.build(frag)
     assert builder.unsourced == ["total"]
