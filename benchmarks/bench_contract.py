@@ -1,7 +1,7 @@
 """Benchmark: contract test cases per second, offline, over every GET operation, beside
 Schemathesis on the same operations of our exported OpenAPI, in the same run.
 
-Usage: python benchmarks/bench_contract.py [--examples N] [--no-schemathesis]
+Usage: python benchmarks/bench_contract.py [--examples N] [--no-schemathesis] [--both-tiers]
 
 The two run side by side, one operation at a time, each in turn, so that a shared machine's
 drifting speed weighs on both alike; each side's world and client are built before timing.
@@ -10,22 +10,25 @@ Ours: for each GET operation the suite's ``test_contract`` property (``keeps_con
 the suite runs it (``run_property``): draw a valid request, send it in each tier the operation
 has (anonymously and with the token, where it has both) to the in-process mock, apply every
 default check to each answer, acceptance and the checks of meaning included, with the reads those
-make; N drawn requests per operation. Each answer checked is a case, as each of Schemathesis's
-is; the drawn requests are printed beside them. As in the suite, the heap alive once the spec is
-loaded is frozen out of the collector's full passes (the plugin does so after collection); what
-either side builds after that (its mock, its strategies, Schemathesis's schema) is not.
+make; at most N drawn requests per operation (Hypothesis stops early once it has drawn every
+distinct one). As in the suite, the heap alive once the spec is loaded is frozen out of the
+collector's full passes (the plugin does so after collection); what either side builds after
+that (its mock, its strategies, Schemathesis's schema) is not.
 Schemathesis (``pip install -e ".[dev]"`` installs it): ``schemathesis.openapi.from_dict`` on
-``spec._openapi.to_openapi`` (our OpenAPI export), the same GET operations, N examples each of
-``operation.as_strategy(headers=...)`` with the token's headers given, as its own runner does
-once auth is configured (it stops drawing the credentials configured auth overwrites: drawn,
-then overwritten, they only repeat one request),
-each case sent through the same in-process mock transport and checked with
-``case.validate_response`` and its five response checks (not_a_server_error, status code,
-content type, headers, schema; the checks that send requests of their own are left out, since
-they would reach the real API). The figure is cases (requests sent and checked)
-per second of wall time, generation included; the ratio is ours over Schemathesis's. Each
-side's CPU seconds are printed beside it: where the wall-time and CPU-time ratios differ, the
-machine was busy with something else.
+``spec._openapi.to_openapi`` (our OpenAPI export), the same GET operations, at most N examples
+each of ``operation.as_strategy(headers=...)`` with the token's headers given (its own runner
+stops drawing the headers configured auth writes once it has seen them overwritten: drawn and
+then overwritten, they only repeat a request), each case sent through the same in-process mock
+transport and checked with ``case.validate_response`` and its five response checks
+(not_a_server_error, status code, content type, headers, schema; the checks that send requests
+of their own are left out, since they would reach the real API). Schemathesis sends each case
+with the token only; ``--both-tiers`` also sends it without the token where the operation has
+both tiers, checking both answers: the same work per drawn request as ours.
+
+A case is a request sent and its answer checked. Printed for each side: cases and drawn
+requests per second of wall time, generation included, and CPU seconds (where the wall-time
+and CPU-time ratios differ, the machine was busy with something else); then the ratios, ours
+over Schemathesis's, per case and per drawn request.
 """
 
 from __future__ import annotations
@@ -66,16 +69,14 @@ class Ours:
         self.api, self.examples = api, examples
         self.session = Session(MockTarget(BeatPassMock(seed=1, rate_limits=False)))
         self.recorder = current()
-        self.drawn = 0
 
-    def run(self, op_id: str) -> int:
+    def run(self, op_id: str) -> tuple[int, int]:
+        """(answers checked, requests drawn) of one operation's property."""
         op, before = self.api.operations[op_id], self.recorder.requests
         # As the suite runs it: one property per parametrized item, keyed by the item's id.
         os.environ["PYTEST_CURRENT_TEST"] = f"test_operations.py::test_contract[{op_id}] (call)"
-        keeps_contract(self.session, op, settings(max_examples=self.examples, **SETTINGS))
-        sent = self.recorder.requests - before
-        self.drawn += -(-sent // len(op.tiers))  # each drawn read is sent once per tier
-        return sent
+        drawn = keeps_contract(self.session, op, settings(max_examples=self.examples, **SETTINGS))
+        return self.recorder.requests - before, drawn
 
     def close(self) -> None:
         self.session.close()
@@ -84,9 +85,13 @@ class Ours:
 class Theirs:
     """Schemathesis on one operation of our exported OpenAPI at a time. ``failed`` counts
     cases that failed one of its checks (reported, not counted as a speed-up: a failed case
-    is still a case)."""
+    is still a case). ``both_tiers``: each case drawn for an operation with both tiers is also
+    sent without the token (first, as ours is) and both answers checked: the same work per
+    drawn request as ours."""
 
-    def __init__(self, api: spec.Spec, gets: list[str], examples: int) -> None:
+    def __init__(
+        self, api: spec.Spec, gets: list[str], examples: int, both_tiers: bool = False
+    ) -> None:
         import schemathesis
         from schemathesis import checks as sc
 
@@ -111,27 +116,37 @@ class Theirs:
             if op_id is not None:
                 self.operations[op_id] = operation
         self.failed = 0
+        self.anonymous_too = {i for i in gets if len(api.operations[i].tiers) > 1 and both_tiers}
 
-    def run(self, op_id: str) -> int:
+    def run(self, op_id: str) -> tuple[int, int]:
+        """(answers checked, cases drawn) of one operation."""
         operation, mock, client = self.operations[op_id], self.mock, self.client
-        sent = [0]
+        counts = [0, 0]
+        anonymous_too = op_id in self.anonymous_too
 
-        @settings(max_examples=self.examples, **SETTINGS)
-        @given(case=operation.as_strategy(headers=mock.auth_headers()))
-        def run(case: Any) -> None:
-            kwargs = case.as_transport_kwargs(base_url=str(mock.base_url))
-            kwargs.pop("url", None)
+        def send(case: Any, kwargs: dict[str, Any]) -> None:
             at = time.perf_counter()
             response = client.request(case.method, case.formatted_path, **_httpx(kwargs))
             response.elapsed = timedelta(seconds=time.perf_counter() - at)  # a mock transport
-            sent[0] += 1
+            counts[0] += 1
             try:
                 case.validate_response(response, checks=self.checks)
             except Exception:  # a schemathesis check failed: counted, the run goes on
                 self.failed += 1
 
+        @settings(max_examples=self.examples, **SETTINGS)
+        @given(case=operation.as_strategy(headers=mock.auth_headers()))
+        def run(case: Any) -> None:
+            counts[1] += 1
+            kwargs = case.as_transport_kwargs(base_url=str(mock.base_url))
+            kwargs.pop("url", None)
+            if anonymous_too:
+                headers = {k: v for k, v in kwargs["headers"].items() if k != "Authorization"}
+                send(case, {**kwargs, "headers": headers})
+            send(case, kwargs)
+
         run()
-        return sent[0]
+        return counts[0], counts[1]
 
     def close(self) -> None:
         self.client.close()
@@ -140,18 +155,25 @@ class Theirs:
 @dataclass
 class Tally:
     cases: int = 0
+    drawn: int = 0
     wall: float = 0.0
     cpu: float = 0.0
 
-    def timed(self, run: Callable[[str], int], op_id: str) -> None:
+    def timed(self, run: Callable[[str], tuple[int, int]], op_id: str) -> None:
         started, cpu = time.perf_counter(), time.process_time()
-        self.cases += run(op_id)
+        cases, drawn = run(op_id)
         self.wall += time.perf_counter() - started
         self.cpu += time.process_time() - cpu
+        self.cases += cases
+        self.drawn += drawn
 
     @property
     def rate(self) -> float:
         return self.cases / self.wall
+
+    @property
+    def drawn_rate(self) -> float:
+        return self.drawn / self.wall
 
 
 def _httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -178,19 +200,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--examples", type=int, default=25, help="drawn requests per operation")
     parser.add_argument("--no-schemathesis", action="store_true", help="ours only")
+    parser.add_argument(
+        "--both-tiers",
+        action="store_true",
+        help="Schemathesis also sends each case without the token where the operation has both "
+        "tiers, as ours does: the same work per drawn request",
+    )
     args = parser.parse_args()
     api = spec.load()
     freeze()  # what the suite's plugin does once collected (contract_tests._heap)
     gets = sorted(op_id for op_id, op in api.operations.items() if op.read_only)
     ours, mine = Ours(api, args.examples), Tally()
-    theirs = None if args.no_schemathesis else Theirs(api, gets, args.examples)
+    theirs = None if args.no_schemathesis else Theirs(api, gets, args.examples, args.both_tiers)
     other = Tally()
     _warm_up()
     # One operation at a time, each side in turn: a shared machine's speed drifts over a
     # run, and side by side both sides see the same drift. Which side goes first alternates:
     # the first to reach an operation compiles what both share (the spec's validators of its
     # parameters, read by both mocks).
-    turns: list[tuple[Tally, Callable[[str], int]]] = [(mine, ours.run)]
+    turns: list[tuple[Tally, Callable[[str], tuple[int, int]]]] = [(mine, ours.run)]
     if theirs is not None:
         turns.append((other, theirs.run))
     for n, op_id in enumerate(gets):
@@ -198,21 +226,26 @@ def main() -> int:
             tally.timed(run, op_id)
     ours.close()
     print(
-        f"ours: {mine.cases} cases over {len(gets)} GET operations in {mine.wall:.1f} s = "
-        f"{mine.rate:.0f} cases/s ({ours.drawn} drawn requests, at most {args.examples} per "
-        f"operation, each sent in every tier it has; {len(CHECKS)} checks each; "
-        f"cpu {mine.cpu:.1f} s)"
+        f"ours: {mine.cases} cases (answers checked) from {mine.drawn} drawn requests over "
+        f"{len(gets)} GET operations in {mine.wall:.1f} s = {mine.rate:.0f} cases/s, "
+        f"{mine.drawn_rate:.0f} drawn requests/s (at most {args.examples} drawn per operation, "
+        f"each sent in every tier it has; {len(CHECKS)} checks each; cpu {mine.cpu:.1f} s)"
     )
     if theirs is None:
         return 0
     theirs.close()
+    tiers = "without and with the token" if args.both_tiers else "with the token"
     print(
-        f"schemathesis: {other.cases} cases over the same operations of our exported OpenAPI "
-        f"in {other.wall:.1f} s = {other.rate:.0f} cases/s ({theirs.failed} cases failed its "
-        f"checks; cpu {other.cpu:.1f} s)"
+        f"schemathesis: {other.cases} cases from {other.drawn} drawn over the same operations "
+        f"of our exported OpenAPI, sent {tiers}, in {other.wall:.1f} s = {other.rate:.0f} "
+        f"cases/s, {other.drawn_rate:.0f} drawn/s ({theirs.failed} cases failed its checks; "
+        f"cpu {other.cpu:.1f} s)"
     )
     cpu_ratio = (mine.cases / mine.cpu) / (other.cases / other.cpu)
-    print(f"ratio: {mine.rate / other.rate:.1f}x Schemathesis (cpu time: {cpu_ratio:.1f}x)")
+    print(
+        f"ratio: {mine.rate / other.rate:.1f}x Schemathesis per case (cpu time: "
+        f"{cpu_ratio:.1f}x), {mine.drawn_rate / other.drawn_rate:.1f}x per drawn request"
+    )
     return 0
 
 
