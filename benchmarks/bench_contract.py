@@ -198,7 +198,9 @@ def _warm_up() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("--examples", type=int, default=25, help="drawn requests per operation")
+    parser.add_argument(
+        "--examples", type=int, default=25, help="at most N drawn requests per operation"
+    )
     parser.add_argument("--no-schemathesis", action="store_true", help="ours only")
     parser.add_argument(
         "--both-tiers",
