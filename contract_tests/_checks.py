@@ -40,6 +40,9 @@ class CheckContext:
     read: Reader | None = None
     """A documented read on the target, for the checks that compare two answers."""
     compared: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
+    """The comparisons made and held this run, per kind and operation (:func:`_compared`)."""
+    making: list[tuple[str, ...]] = field(default_factory=list)
+    """The comparisons the running check has made: forgotten if it fails (``run_checks``)."""
     derivations_live: bool = False
     """Whether ``derived_figure_agreement`` also judges a live target (off: between two reads
     of production a figure may move, a play counted or a message read)."""
@@ -520,11 +523,14 @@ def disagreement(first: Mapping[str, Any], second: Mapping[str, Any]) -> str:
 
 def _compared(ctx: CheckContext, key: tuple[str, ...]) -> bool:
     """Whether this comparison was already made in this run (each costs a read, so each kind
-    of answer is compared a few times per operation, not on every example)."""
+    of answer is compared a few times per operation, not on every example). One that failed
+    is made again when asked again: Hypothesis replays a failing example to report it, and the
+    replay must meet the same failure, not skip it and pass."""
     seen = ctx.compared.setdefault(key[:2], set())
     if key in seen or len(seen) >= COMPARISONS_PER_OPERATION:
         return True
     seen.add(key)
+    ctx.making.append(key)
     return False
 
 
@@ -663,12 +669,15 @@ def run_checks(
     try:
         for name in names:
             ran += 1
+            ctx.making.clear()
             try:
                 CHECKS[name](ctx, ex)
             except f.CheckFailure as failure:
                 failures.append(failure)
                 failed.append(name)
                 recorder.drift(failure)
+                for key in ctx.making:  # a failed comparison is made again when replayed
+                    ctx.compared[key[:2]].discard(key)
     finally:  # a check that raised otherwise (a live budget spent by its read) still counts
         recorder.checked(names[:ran], failed)
     recorder.exchange(ex.op.id, ex.status)

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from contract_tests import PROFILES, CheckFailure, MockTarget, Session, Target
+from contract_tests import PROFILES, CheckContext, CheckFailure, MockTarget, Session, Target
+from contract_tests._checks import run_checks
 from contract_tests._live import Pace
 from contract_tests._requests import Draft
 from contract_tests._target import LiveTarget
@@ -128,3 +129,26 @@ def test_a_live_failure_is_replayed_in_the_tier_it_failed_in(tmp_path: Path) -> 
         pytest.raises(CheckFailure, match=r"rate_limit_headers_present(.|\n)*with a token"),
     ):
         keeps_contract(session, API.operations["tracks.show"], live)
+
+
+def test_a_failed_comparison_is_made_again_when_asked_again() -> None:
+    # referenced_ids_resolve reads a few of the records an operation's answers name, each once
+    # a run. Hypothesis replays a failing example to report it: the replay must make the failed
+    # read again and fail again, not skip it as made, pass, and be reported as flaky.
+    mock = BeatPassMock(seed=1, rate_limits=False)
+    with Session(MockTarget(mock)) as session, mock.client() as client:
+        track = next(
+            body["track"]
+            for i in range(1, 50)
+            if len((body := client.get(f"/tracks/{i}").json())["track"]["artists"]) >= 2
+        )
+        unknown = f"/artists/{track['artists'][0]['id']}"  # the first of two artists
+
+        def read(op_id: str, path: str, tier: Tier = "token") -> object:
+            return None if path == unknown else session.read(op_id, path, tier)
+
+        ctx = CheckContext(API, facts=None, read=read)  # as live: no store to ask
+        ex = session.send(Draft(API.operations["tracks.show"], f"/tracks/{track['id']}"), "token")
+        for _ in range(2):
+            failures = run_checks(ctx, ex, ("referenced_ids_resolve",))
+            assert [failure.check for failure in failures] == ["referenced_ids_resolve"]
