@@ -28,9 +28,9 @@ def keeps_contract(session: Session, op: Operation, settings_: settings | None =
     where each request spends the run's budget, a read is sent once per drawn request instead,
     each distinct request in the next tier in turn (the first anonymously, the second with the
     token, ...; a replay of one meets its tier again): the profile's examples, both tiers met
-    from two on. Any other operation is sent once per drawn
-    request, in a drawn tier: it is not a read (a POST, even one the spec says only reads), and
-    a write changes what the next request meets."""
+    from two on. Any other operation is sent once per drawn request, in a drawn tier: it is not
+    a read (a POST, even one the spec says only reads), and a write changes what the next
+    request meets."""
     requests = session.strategies.valid(op)
     drawn = [0]
     # One argument drawn, not two, nor through st.data(): Hypothesis snapshots the global
