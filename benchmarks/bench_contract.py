@@ -116,7 +116,8 @@ class Theirs:
             if op_id is not None:
                 self.operations[op_id] = operation
         self.failed = 0
-        self.anonymous_too = {i for i in gets if len(api.operations[i].tiers) > 1 and both_tiers}
+        two_tiers = {i for i in gets if len(api.operations[i].tiers) > 1}
+        self.anonymous_too = two_tiers if both_tiers else set()
 
     def run(self, op_id: str) -> tuple[int, int]:
         """(answers checked, cases drawn) of one operation."""
