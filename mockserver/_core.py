@@ -35,6 +35,11 @@ from ._store import Record, Store
 from ._validation import RequestError, read_body, read_params
 
 log = logging.getLogger("mockserver")
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+"""An answer's body as JSON text: what ``json.dumps`` writes, with one encoder for every
+answer (``dumps`` builds one per call when given separators). A body is a tree the mock built,
+never circular; a bug that made one would end in the handler's 500, not in a loop."""
+
 HISTORY = 1000
 """Requests kept in ``api.requests``..."""
 HISTORY_BYTES = 4 * 1024 * 1024
@@ -333,7 +338,7 @@ class MockCore:
             if builder.unsourced:
                 with self._lock:
                     self.unsourced.append((op.id, status, tuple(builder.unsourced)))
-        content = json.dumps(payload, separators=(",", ":")).encode()
+        content = _encode(payload).encode()
         if cache_key is not None and status == op.success_status:
             self._cache_put(cache_key, content)
         return _raw(status, content, decision)
@@ -448,7 +453,7 @@ def _split_outside_quotes(text: str, sep: str) -> list[str]:
 
 
 def _json(status: int, body: Any, decision: Decision | None) -> httpx.Response:
-    return _raw(status, json.dumps(body, separators=(",", ":")).encode(), decision)
+    return _raw(status, _encode(body).encode(), decision)
 
 
 def _error(status: int, message: str) -> httpx.Response:

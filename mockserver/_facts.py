@@ -183,15 +183,19 @@ def breakdown(key: str, total: int, parts: int) -> list[int]:
     ``total`` exactly (largest remainders get the rest)."""
     if parts <= 0:
         return []
-    rng = random.Random(key)
-    weights = [0.2 + rng.random() for _ in range(parts)]
+    draw = random.Random(key).random
+    weights = [0.2 + draw() for _ in range(parts)]
     scale = total / sum(weights)
     shares = [w * scale for w in weights]
     out = [int(s) for s in shares]
     rest = total - sum(out)
-    by_remainder = sorted(range(parts), key=lambda i: (shares[i] - out[i], i), reverse=True)
-    for i in by_remainder[:rest]:
-        out[i] += 1
+    if rest:
+        remainders = list(map(operator.sub, shares, out))
+        # Largest remainder first, the later bucket first among equals: a stable sort of the
+        # buckets taken last to first keeps that order (a key of (remainder, index) costs a
+        # tuple per bucket, and a lifetime series has a bucket per day).
+        for i in sorted(range(parts - 1, -1, -1), key=remainders.__getitem__, reverse=True)[:rest]:
+            out[i] += 1
     return out
 
 
