@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -238,6 +239,59 @@ def test_compiled_keywords_agree_with_jsonschema(schema: dict[str, object]) -> N
 def test_a_keyword_outside_the_subset_is_left_to_jsonschema() -> None:
     with pytest.raises(Unsupported):
         Compiler({}, FORMATS).compile({"prefixItems": [True]}, "https://x.test/s.json")
+
+
+BASE = "https://x.test/"
+
+
+def test_a_recursive_reference_validates_at_every_depth() -> None:
+    tree = {
+        "type": "object",
+        "properties": {"children": {"type": "array", "items": {"$ref": "tree.json"}}},
+    }
+    test = Compiler({f"{BASE}tree.json": tree}, FORMATS).document(f"{BASE}tree.json")
+    assert test({"children": [{"children": [{}]}, {}]}) is True
+    assert test({"children": [{"children": [{"children": 1}]}]}) is False
+
+
+def test_a_document_that_reaches_an_unsupported_one_is_left_to_jsonschema_alone() -> None:
+    by_uri = {
+        f"{BASE}a.json": {"properties": {"b": {"$ref": "b.json"}, "c": {"$ref": "c.json"}}},
+        f"{BASE}b.json": {"type": "integer"},
+        f"{BASE}c.json": {"prefixItems": [True]},
+    }
+    compiler = Compiler(by_uri, FORMATS)
+    with pytest.raises(Unsupported):
+        compiler.document(f"{BASE}a.json")
+    # b was written on the way to the failure: it is written again, and works, when asked for.
+    b = compiler.document(f"{BASE}b.json")
+    assert (b(1), b("1")) == (True, False)
+    with pytest.raises(Unsupported):
+        compiler.document(f"{BASE}a.json")
+
+
+def test_schemas_of_one_shape_share_their_compiled_code() -> None:
+    compiler = Compiler({}, FORMATS)
+    shape = {"type": "object", "properties": {"{}": {"const": "{}"}}, "required": ["{}"]}
+    tests = [
+        compiler.compile(json.loads(json.dumps(shape).replace("{}", word)), BASE)
+        for word in ("tracks", "albums")
+    ]
+    assert tests[0].__code__ is tests[1].__code__
+    assert [t({"tracks": "tracks"}) for t in tests] == [True, False]
+    assert [t({"albums": "albums"}) for t in tests] == [False, True]
+
+
+def test_a_deeply_nested_schema_compiles_and_validates() -> None:
+    schema: dict[str, object] = {"type": "integer"}
+    value: object = 1
+    for _ in range(200):
+        schema, value = {"type": "array", "items": schema}, [value]
+    test = Compiler({}, FORMATS).compile(schema, BASE)
+    reference = Draft202012Validator(schema)
+    broken = json.loads(json.dumps(value).replace("1", '"1"'))
+    assert test(value) is reference.is_valid(value) is True
+    assert test(broken) is reference.is_valid(broken) is False
 
 
 @pytest.mark.parametrize(
