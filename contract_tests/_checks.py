@@ -149,27 +149,33 @@ def pages_in(frag: Any, value: Any) -> Iterator[Mapping[str, Any]]:
                 yield from pages_in(sub, value[key])
 
 
-def _nested(
-    spec: Spec, resource: str, obj: Mapping[str, Any]
-) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """A resource object and the resources embedded in it (artists of a track, ...)."""
-    yield resource, obj
-    for name, schema in _embedding(spec).get(resource, ()):
+def _nested(spec: Spec, resource: str, obj: Mapping[str, Any], out: Found) -> None:
+    """A resource object, then the resources embedded in it (artists of a track, ...), each
+    followed by its own, appended to ``out``: a list filled in place, since a generator per
+    record (and one per embedded field) cost more than the walk."""
+    out.append((resource, obj))
+    for name, walk in _embedding(spec).get(resource, ()):
         if name in obj:
-            for inner, value in resources_in(schema, obj[name]):
-                yield from _nested(spec, inner, value)
+            inner: Found = []
+            walk(obj[name], inner)
+            for each, value in inner:
+                _nested(spec, each, value, out)
 
 
-_EMBEDDING: dict[int, tuple[Spec, dict[str, list[tuple[str, Any]]]]] = {}
+_EMBEDDING: dict[int, tuple[Spec, dict[str, list[tuple[str, Walk]]]]] = {}
 
 
-def _embedding(spec: Spec) -> dict[str, list[tuple[str, Any]]]:
-    """Per resource, the fields whose schema can hold another resource (computed once per
-    spec): the only ones :func:`_nested` must walk, the scalar fields can hold none."""
+def _embedding(spec: Spec) -> dict[str, list[tuple[str, Walk]]]:
+    """Per resource, the fields whose schema can hold another resource, with their walkers
+    (worked out once per spec): the only ones :func:`_nested` must walk."""
     cached = _EMBEDDING.get(id(spec))
     if cached is None or cached[0] is not spec:
         table = {
-            name: [(f, fld.schema) for f, fld in res.fields.items() if _can_embed(fld.schema)]
+            name: [
+                (f, walk)
+                for f, fld in res.fields.items()
+                if _can_embed(fld.schema) and (walk := _walker(fld.schema)) is not None
+            ]
             for name, res in spec.resources.items()
         }
         cached = _EMBEDDING[id(spec)] = (spec, table)
@@ -310,7 +316,7 @@ def _success_resources(ctx: CheckContext, ex: Exchange) -> list[tuple[str, Mappi
         schema = response.schema if response is not None and ex.status < 400 else None
         if schema is not None and ex.body is not None:
             for resource, obj in resources_in(schema, ex.body):
-                found.extend(_nested(ctx.spec, resource, obj))
+                _nested(ctx.spec, resource, obj, found)
     return found
 
 
