@@ -15,10 +15,9 @@ on ``sys.path``, and prints both with their ratio.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
+
+import _tree
 
 CODE = """
 import json, statistics, sys, time
@@ -41,18 +40,7 @@ print(json.dumps({"warm": statistics.median(warm), "cold": statistics.median(col
 
 
 def measure(tree: str, rounds: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": tree}
-    out = subprocess.run(
-        [sys.executable, "-c", CODE, str(rounds)],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return _tree.measure(tree, CODE, str(rounds))
 
 
 def main() -> int:
@@ -60,7 +48,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--against", help="another checkout to measure the same way")
     args = parser.parse_args()
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    here = _tree.HERE
     trees = [("this tree", here)] + ([("against", args.against)] if args.against else [])
     results = {}
     for label, tree in trees:

@@ -17,10 +17,9 @@ on ``sys.path``, alternating with this tree, and prints both with their ratio.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
+
+import _tree
 
 CODE = """
 import json, statistics, sys, time
@@ -60,18 +59,7 @@ print(json.dumps({
 
 
 def measure(tree: str, rounds: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": tree}
-    out = subprocess.run(
-        [sys.executable, "-c", CODE, str(rounds)],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return _tree.measure(tree, CODE, str(rounds))
 
 
 def main() -> int:
@@ -79,7 +67,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--against", help="another checkout to measure the same way")
     args = parser.parse_args()
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    here = _tree.HERE
     trees = [("this tree", here)] + ([("against", args.against)] if args.against else [])
     results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
     # Three processes per tree, alternating, so that a busy machine weighs on both alike;
