@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,7 @@ class Compiler:
         self._count = 0
         self._pending: list[tuple[str, str, list[Any]]] = []  # written, not yet made
         self._written: list[str] = []  # the documents among them
+        self._lock = threading.RLock()
 
     def document(self, uri: str) -> Test:
         """The test of the document with this ``$id`` (raises :class:`Unsupported`)."""
@@ -83,15 +85,25 @@ class Compiler:
     def _compiled(self, write: Callable[[], str]) -> Test:
         """The function ``write`` names, with every function it wrote made; when one of them
         cannot be, none is kept (a document written may call one that failed: each is written
-        again, on its own, when asked for)."""
-        try:
-            name = write()
-        except Unsupported:
-            for uri in self._written:
-                del self._names[uri]
-            raise
-        finally:
-            pending, self._pending, self._written = self._pending, [], []
+        again, on its own, when asked for). The served sandbox answers in worker threads that
+        compile on one compiler: the lock makes each call whole, and a call made while another
+        is writing (in the same thread) writes a batch of its own."""
+        with self._lock:
+            outer = self._pending, self._written
+            self._pending, self._written = [], []
+            try:
+                name = write()
+                self._make(self._pending)
+            except BaseException:
+                for uri in self._written:
+                    self._names.pop(uri, None)
+                raise
+            finally:
+                self._pending, self._written = outer
+            return self._functions[name]
+
+    def _make(self, pending: list[tuple[str, str, list[Any]]]) -> None:
+        """Compile the factories not compiled yet, then make each function written."""
         new = {source for _, source, _ in pending if source not in self._factories}
         if new:  # one compile for all: a call of compile() costs as much as a small function
             namespace = dict(_HELPERS)
@@ -107,7 +119,6 @@ class Compiler:
         for written, source, args in pending:
             bound = [self._function_named(a) if isinstance(a, _Call) else a for a in args]
             self._functions[written] = self._factories[source](*bound)
-        return self._functions[name]
 
     def _function_named(self, call: _Call) -> Test:
         made = self._functions.get(call.name)
@@ -341,7 +352,7 @@ None when it constrains nothing."""
 def _resolve(base: str, ref: str) -> str:
     """``urljoin(base, ref)``, the same for every document of one folder (most references
     are the same few paths from one folder: a page of a resource)."""
-    if not ref or ref[0] in "#?":  # relative to the document itself
+    if not ref or ref[0] in "#?" or base.count("/") < 3:  # the document itself, or no folder
         return urljoin(base, ref)
     return _in_folder(base.rpartition("/")[0] + "/", ref)
 
