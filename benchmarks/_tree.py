@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -26,3 +27,16 @@ def measure(tree: str, code: str, *args: str) -> dict[str, Any]:
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def options(doc: str | None) -> argparse.Namespace:
+    """``--rounds N`` and ``--against TREE``, described by the first paragraph of ``doc``."""
+    parser = argparse.ArgumentParser(description=" ".join((doc or "").split("\n\n")[0].split()))
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--against", help="another checkout to measure the same way")
+    return parser.parse_args()
+
+
+def trees(against: str | None) -> list[tuple[str, str]]:
+    """(label, checkout) of this tree and, when given, the other one."""
+    return [("this tree", HERE)] + ([("against", against)] if against else [])

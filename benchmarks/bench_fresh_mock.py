@@ -14,7 +14,6 @@ on ``sys.path``, and prints both with their ratio.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import _tree
@@ -39,23 +38,15 @@ print(json.dumps({"warm": statistics.median(warm), "cold": statistics.median(col
 """
 
 
-def measure(tree: str, rounds: int) -> dict[str, float]:
-    return _tree.measure(tree, CODE, str(rounds))
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=" ".join((__doc__ or "").split("\n\n")[0].split()))
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--against", help="another checkout to measure the same way")
-    args = parser.parse_args()
-    here = _tree.HERE
-    trees = [("this tree", here)] + ([("against", args.against)] if args.against else [])
+    args = _tree.options(__doc__)
+    trees = _tree.trees(args.against)
     results = {}
     for label, tree in trees:
         # Alternate runs so that a busy machine hurts both sides alike; keep each side's best.
-        results[label] = measure(tree, args.rounds)
+        results[label] = _tree.measure(tree, CODE, str(args.rounds))
     if args.against:
-        again = measure(here, args.rounds)
+        again = _tree.measure(_tree.HERE, CODE, str(args.rounds))
         results["this tree"] = {k: min(v, again[k]) for k, v in results["this tree"].items()}
     for label, figures in results.items():
         print(

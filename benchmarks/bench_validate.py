@@ -16,7 +16,6 @@ on ``sys.path``, alternating with this tree, and prints both with their ratio.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import _tree
@@ -58,23 +57,15 @@ print(json.dumps({
 """
 
 
-def measure(tree: str, rounds: int) -> dict[str, float]:
-    return _tree.measure(tree, CODE, str(rounds))
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=" ".join((__doc__ or "").split("\n\n")[0].split()))
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--against", help="another checkout to measure the same way")
-    args = parser.parse_args()
-    here = _tree.HERE
-    trees = [("this tree", here)] + ([("against", args.against)] if args.against else [])
+    args = _tree.options(__doc__)
+    trees = _tree.trees(args.against)
     results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
     # Three processes per tree, alternating, so that a busy machine weighs on both alike;
     # each figure is the median of a tree's three.
     for _ in range(3):
         for label, tree in trees:
-            results[label].append(measure(tree, args.rounds))
+            results[label].append(_tree.measure(tree, CODE, str(args.rounds)))
     medians = {
         label: {k: sorted(r[k] for r in runs)[1] for k in ("compile", "verdict")}
         for label, runs in results.items()
