@@ -4,16 +4,18 @@ Schemathesis on the same operations of our exported OpenAPI, in the same run.
 Usage: python benchmarks/bench_contract.py [--examples N] [--no-schemathesis] [--both-tiers]
 
 The two run side by side, one operation at a time, each in turn, so that a shared machine's
-drifting speed weighs on both alike; each side's world and client are built before timing.
+drifting speed weighs on both alike. Each side runs in a process of its own, as it would in a
+run of that tool: its world and client are built before timing, and its garbage collector walks
+its own heap only (in one shared process, each side's full collections also walked the other's).
 
 Ours: for each GET operation the suite's ``test_contract`` property (``keeps_contract``), run as
 the suite runs it (``run_property``): draw a valid request, send it in each tier the operation
 has (anonymously and with the token, where it has both) to the in-process mock, apply every
 default check to each answer, acceptance and the checks of meaning included, with the reads those
 make; at most N drawn requests per operation (Hypothesis stops early once it has drawn every
-distinct one). As in the suite, the heap alive once the spec is loaded is frozen out of the
-collector's full passes (the plugin does so after collection); what either side builds after
-that (its mock, its strategies, Schemathesis's schema) is not.
+distinct one). In both processes, as in the suite, the heap alive once the spec is loaded is
+frozen out of the collector's full passes (the plugin does so after collection); what either
+side builds after that (its mock, its strategies, Schemathesis's schema) is not.
 Schemathesis (``pip install -e ".[dev]"`` installs it): ``schemathesis.openapi.from_dict`` on
 ``spec._openapi.to_openapi`` (our OpenAPI export), the same GET operations, at most N examples
 each of ``operation.as_strategy(headers=...)`` with the token's headers given (its own runner
@@ -34,12 +36,13 @@ over Schemathesis's, per case and per drawn request.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from multiprocessing.connection import Connection
 from typing import Any
 
 import httpx
@@ -160,13 +163,11 @@ class Tally:
     wall: float = 0.0
     cpu: float = 0.0
 
-    def timed(self, run: Callable[[str], tuple[int, int]], op_id: str) -> None:
-        started, cpu = time.perf_counter(), time.process_time()
-        cases, drawn = run(op_id)
-        self.wall += time.perf_counter() - started
-        self.cpu += time.process_time() - cpu
+    def add(self, cases: int, drawn: int, wall: float, cpu: float) -> None:
         self.cases += cases
         self.drawn += drawn
+        self.wall += wall
+        self.cpu += cpu
 
     @property
     def rate(self) -> float:
@@ -175,6 +176,64 @@ class Tally:
     @property
     def drawn_rate(self) -> float:
         return self.drawn / self.wall
+
+
+def _side(conn: Connection, name: str, examples: int, both_tiers: bool) -> None:
+    """One side in a process of its own: it builds its world, then times the operations the
+    driver names, one at a time, and sends back (cases, drawn, wall, cpu) for each. Alone,
+    its collector walks its own heap only, as it would in a run of that tool: in one shared
+    process each side's full collections also walked the other's (Schemathesis's schema and
+    caches made ours' 2.8 times longer)."""
+    try:
+        api = spec.load()
+        freeze()  # what the suite's plugin does once collected (contract_tests._heap)
+        gets = sorted(op_id for op_id, op in api.operations.items() if op.read_only)
+        side: Ours | Theirs = (
+            Ours(api, examples) if name == "ours" else Theirs(api, gets, examples, both_tiers)
+        )
+        _warm_up()
+        conn.send(gets)
+        while (op_id := conn.recv()) is not None:
+            started, cpu = time.perf_counter(), time.process_time()
+            cases, drawn = side.run(op_id)
+            conn.send((cases, drawn, time.perf_counter() - started, time.process_time() - cpu))
+        side.close()
+        conn.send(getattr(side, "failed", 0))
+    except Exception as exc:  # reported by the driver in one line
+        conn.send(f"{name} failed: {type(exc).__name__}: {exc}")
+
+
+class Worker:
+    """The driver's end of one side's process."""
+
+    def __init__(self, name: str, examples: int, both_tiers: bool) -> None:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter, as a run has
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(
+            target=_side, args=(theirs, name, examples, both_tiers), daemon=True
+        )
+        self.process.start()
+
+    def answer(self) -> Any:
+        try:
+            reply = self.conn.recv()
+        except EOFError:
+            raise SystemExit("bench_contract: a side's process ended early") from None
+        if isinstance(reply, str):
+            raise SystemExit(f"bench_contract: {reply}")
+        return reply
+
+    def run(self, op_id: str) -> tuple[int, int, float, float]:
+        self.conn.send(op_id)
+        result: tuple[int, int, float, float] = self.answer()
+        return result
+
+    def close(self) -> int:
+        """Ends the process; returns its last word (Schemathesis's failed cases)."""
+        self.conn.send(None)
+        last: int = self.answer()
+        self.process.join(timeout=60)
+        return last
 
 
 def _httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -197,10 +256,16 @@ def _warm_up() -> None:
     warm()
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument(
-        "--examples", type=int, default=25, help="at most N drawn requests per operation"
+        "--examples", type=_positive, default=25, help="at most N drawn requests per operation"
     )
     parser.add_argument("--no-schemathesis", action="store_true", help="ours only")
     parser.add_argument(
@@ -210,23 +275,22 @@ def main() -> int:
         "tiers, as ours does: the same work per drawn request",
     )
     args = parser.parse_args()
-    api = spec.load()
-    freeze()  # what the suite's plugin does once collected (contract_tests._heap)
-    gets = sorted(op_id for op_id, op in api.operations.items() if op.read_only)
-    ours, mine = Ours(api, args.examples), Tally()
-    theirs = None if args.no_schemathesis else Theirs(api, gets, args.examples, args.both_tiers)
+    ours, mine = Worker("ours", args.examples, args.both_tiers), Tally()
+    theirs = None if args.no_schemathesis else Worker("theirs", args.examples, args.both_tiers)
     other = Tally()
-    _warm_up()
-    # One operation at a time, each side in turn: a shared machine's speed drifts over a
-    # run, and side by side both sides see the same drift. Which side goes first alternates:
-    # the first to reach an operation compiles what both share (the spec's validators of its
-    # parameters, read by both mocks).
-    turns: list[tuple[Tally, Callable[[str], tuple[int, int]]]] = [(mine, ours.run)]
+    gets: list[str] = ours.answer()
+    if theirs is not None and theirs.answer() != gets:
+        raise SystemExit("bench_contract: the two sides read different operations")
+    # One operation at a time, each side in turn (its process waits meanwhile): a shared
+    # machine's speed drifts over a run, and side by side both sides see the same drift.
+    # Which side goes first alternates: the first to reach an operation may find the machine
+    # warmer (caches, frequency) than the second.
+    turns: list[tuple[Tally, Worker]] = [(mine, ours)]
     if theirs is not None:
-        turns.append((other, theirs.run))
+        turns.append((other, theirs))
     for n, op_id in enumerate(gets):
-        for tally, run in turns[:: 1 if n % 2 == 0 else -1]:
-            tally.timed(run, op_id)
+        for tally, worker in turns[:: 1 if n % 2 == 0 else -1]:
+            tally.add(*worker.run(op_id))
     ours.close()
     print(
         f"ours: {mine.cases} cases (answers checked) from {mine.drawn} drawn requests over "
@@ -236,12 +300,12 @@ def main() -> int:
     )
     if theirs is None:
         return 0
-    theirs.close()
+    failed = theirs.close()
     tiers = "without and with the token" if args.both_tiers else "with the token"
     print(
         f"schemathesis: {other.cases} cases from {other.drawn} drawn over the same operations "
         f"of our exported OpenAPI, sent {tiers}, in {other.wall:.1f} s = {other.rate:.0f} "
-        f"cases/s, {other.drawn_rate:.0f} drawn/s ({theirs.failed} cases failed its checks; "
+        f"cases/s, {other.drawn_rate:.0f} drawn/s ({failed} cases failed its checks; "
         f"cpu {other.cpu:.1f} s)"
     )
     cpu_ratio = (mine.cases / mine.cpu) / (other.cases / other.cpu)
