@@ -18,9 +18,7 @@ from ._requests import Draft
 from ._skips import skip
 from ._strategies import RequestStrategies
 from ._target import Target
-
-URLS = 1024
-"""How many parsed URLs a session keeps (:meth:`Session._parsed`)."""
+from ._urls import joined
 
 
 class Session:
@@ -33,7 +31,6 @@ class Session:
         self.strategies = RequestStrategies(target.spec, target)
         self._clients: dict[str, httpx.Client] = {}
         self._transport: httpx.BaseTransport | None = None
-        self._urls: dict[str, httpx.URL] = {}
 
     def client(self, tier: Tier) -> httpx.Client:
         if tier not in self._clients:
@@ -55,26 +52,14 @@ class Session:
         if extra:
             headers = headers.copy()
             headers.update(extra)
-        url = str(client.base_url).rstrip("/") + path
         params = kwargs.pop("params", None)
-        if params:  # written into the URL: one parse, where httpx merges them in a second
-            url += "?" + str(httpx.QueryParams(params))
-        request = httpx.Request(method, self._parsed(url), headers=headers, **kwargs)
+        query = str(httpx.QueryParams(params)) if params else ""
+        url = joined(client.base_url, path, query)  # the text is ours: not parsed back
+        request = httpx.Request(method, url, headers=headers, **kwargs)
         response = self._transport.handle_request(request)
         response.request = request
         response.read()
         return response
-
-    def _parsed(self, url: str) -> httpx.URL:
-        """``httpx.URL(url)``, parsed once for the requests that share it (a read sent in each
-        tier, an example replayed): httpx checks every character of a URL it parses, and a
-        parsed URL is immutable, so requests may share one."""
-        parsed = self._urls.get(url)
-        if parsed is None:
-            if len(self._urls) >= URLS:
-                self._urls.clear()
-            parsed = self._urls[url] = httpx.URL(url)
-        return parsed
 
     def send(self, draft: Draft, tier: Tier, *, token: str | None = None) -> Exchange:
         """Send ``draft`` as a caller of ``tier`` (or with an explicit, possibly bad, token)."""

@@ -1,0 +1,77 @@
+"""A session writes the URL of an in-process request itself; it is the URL httpx would parse
+from the same text, whatever the text (``contract_tests._urls``)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from contract_tests._urls import joined
+
+BASE = httpx.URL("http://mock.beatpass.test/api/v1/")
+PIECES = [*"/.%?#&=+ aZ09-_~!$'()*,;:@[]{}|\\^`\"<>\t\u00e9\u2603", "%2F", "%e9", "..", "/./"]
+TEXT = st.lists(st.sampled_from(PIECES), max_size=20).map("".join)
+
+
+def _expected(path: str, query: str) -> httpx.URL:
+    text = str(BASE).rstrip("/") + path
+    return httpx.URL(text + "?" + query if query else text)
+
+
+def _same(got: httpx.URL, expected: httpx.URL) -> None:
+    assert str(got) == str(expected)
+    assert (got.raw_path, got.path, got.query, got.fragment) == (
+        expected.raw_path,
+        expected.path,
+        expected.query,
+        expected.fragment,
+    )
+    assert got.params.multi_items() == expected.params.multi_items()
+    assert (got.scheme, got.host, got.port) == (expected.scheme, expected.host, expected.port)
+
+
+@settings(max_examples=400, database=None, deadline=None)
+@given(path=TEXT.map(lambda t: "/" + t), query=TEXT)
+@example(path="/tracks/./1", query="")
+@example(path="/tracks/..", query="")
+@example(path="/tracks/%zz", query="q=%")
+@example(path="/tracks/1#top", query="")
+@example(path="/tracks/1?x=1", query="page=2")
+@example(path="/search", query="q=caf%C3%A9&page=1")
+def test_the_url_written_is_the_one_httpx_parses(path: str, query: str) -> None:
+    try:
+        expected = _expected(path, query)
+    except httpx.InvalidURL:
+        with pytest.raises(httpx.InvalidURL):
+            joined(BASE, path, query)
+        return
+    _same(joined(BASE, path, query), expected)
+
+
+@pytest.mark.parametrize("path", ["", "tracks/1"])
+def test_a_path_not_from_the_root_is_joined_as_httpx_joins_it(path: str) -> None:
+    _same(joined(BASE, path), _expected(path, ""))
+
+
+def test_a_url_too_long_for_httpx_is_refused_as_httpx_refuses_it() -> None:
+    with pytest.raises(httpx.InvalidURL):
+        joined(BASE, "/search", "q=" + "a" * 70_000)
+
+
+def test_the_text_a_session_writes_is_not_parsed_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    original = httpx.URL.__init__
+
+    def counting(self: httpx.URL, url: object = "", **kwargs: object) -> None:
+        parsed.append(str(url))
+        original(self, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx.URL, "__init__", counting)
+    query = str(httpx.QueryParams({"query": "caf\u00e9 & co", "page": 2}))
+    url = joined(BASE, "/tracks/" + "a%2Fb", query)
+    assert parsed == []
+    assert str(url) == "http://mock.beatpass.test/api/v1/tracks/a%2Fb?query=caf%C3%A9+%26+co&page=2"
+    joined(BASE, "/tracks/a b")  # text httpx would re-encode: parsed by httpx
+    assert parsed == ["http://mock.beatpass.test/api/v1/tracks/a b"]
