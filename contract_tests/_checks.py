@@ -16,6 +16,7 @@ from spec import Spec
 
 from . import _failures as f
 from ._acceptance import Facts, Reader, explain
+from ._coverage import current
 from ._derived import disagreement as derived_disagreement
 from ._exchange import Exchange
 
@@ -668,8 +669,6 @@ def run_checks(
     ctx: CheckContext, ex: Exchange, names: tuple[str, ...] = DEFAULT_CHECKS
 ) -> list[f.CheckFailure]:
     """Apply checks; return every failure (empty when the answer keeps the contract)."""
-    from ._coverage import current
-
     recorder = current()
     failures, failed, ran = [], [], 0
     try:

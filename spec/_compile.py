@@ -171,6 +171,7 @@ class Schemas:
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def _is_date(value: object) -> bool:
@@ -188,9 +189,7 @@ def _is_date(value: object) -> bool:
 def _is_datetime(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if not re.match(
-        r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", value
-    ):
+    if not _DATETIME_RE.match(value):
         return False
     try:
         datetime.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
