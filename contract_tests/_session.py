@@ -18,7 +18,7 @@ from ._requests import Draft
 from ._skips import skip
 from ._strategies import RequestStrategies
 from ._target import Target
-from ._urls import joined
+from ._urls import QueryTexts, joined
 
 
 class Session:
@@ -31,6 +31,7 @@ class Session:
         self.strategies = RequestStrategies(target.spec, target)
         self._clients: dict[str, httpx.Client] = {}
         self._transport: httpx.BaseTransport | None = None
+        self._query = QueryTexts()
 
     def client(self, tier: Tier) -> httpx.Client:
         if tier not in self._clients:
@@ -53,7 +54,7 @@ class Session:
             headers = headers.copy()
             headers.update(extra)
         params = kwargs.pop("params", None)
-        query = str(httpx.QueryParams(params)) if params else ""
+        query = self._query(params) if params else ""
         url = joined(client.base_url, path, query)  # the text is ours: not parsed back
         request = httpx.Request(method, url, headers=headers, **kwargs)
         response = self._transport.handle_request(request)

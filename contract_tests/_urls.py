@@ -1,17 +1,20 @@
 """The URL of an in-process request, written without parsing it back.
 
 A session sends each request to ``base URL + path + ?query``, text it wrote itself: path ids
-quoted, the query encoded by httpx. ``httpx.URL(text)`` parses that text again, checking and
-percent-encoding it a character at a time in Python, which costs more than the mock's routing
-of the request. Text that httpx would leave as it is (every character one that no httpx this
-package supports re-encodes, every ``%`` a complete escape, no ``.`` or ``..`` segment) gets the
-base's parsed URL with that path and query; any other text goes to httpx, so the URL is the same
-either way (``tests/test_urls.py`` pins the two together).
+quoted, the query encoded as httpx encodes it. ``httpx.URL(text)`` parses that text again,
+checking and percent-encoding it a character at a time in Python, which costs more than the
+mock's routing of the request. Text that httpx would leave as it is (every character one that
+no httpx this package supports re-encodes, every ``%`` a complete escape, no ``.`` or ``..``
+segment) gets the base's parsed URL with that path and query; any other text goes to httpx, so
+the URL is the same either way. ``tests/test_urls.py`` pins both helpers to httpx.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -52,3 +55,24 @@ def _dot_segment(path: str) -> bool:
         return False
     segments = path.split("/")
     return "." in segments or ".." in segments
+
+
+class QueryTexts:
+    """``str(httpx.QueryParams(params))``, written once for the requests that share their
+    params (a read sent in each tier, a replay). A mapping of texts to texts (a draft's query)
+    is URL-encoded as httpx encodes it once every value is text, and kept for the next call;
+    anything else (numbers, booleans, lists) goes to httpx each time: ``1`` and ``True`` are
+    equal keys of a dict but not the same text."""
+
+    def __init__(self) -> None:
+        self._last: tuple[dict[str, str], str] | None = None
+
+    def __call__(self, params: Mapping[Any, Any]) -> str:
+        last = self._last
+        if last is not None and last[0] == params:
+            return last[1]
+        if not all(type(k) is str and type(v) is str for k, v in params.items()):
+            return str(httpx.QueryParams(params))
+        text = urlencode(params)
+        self._last = (dict(params), text)
+        return text

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from contract_tests._urls import joined
+from contract_tests._urls import QueryTexts, joined
 
 BASE = httpx.URL("http://mock.beatpass.test/api/v1/")
 PIECES = [*"/.%?#&=+ aZ09-_~!$'()*,;:@[]{}|\\^`\"<>\t\u00e9\u2603", "%2F", "%e9", "..", "/./"]
@@ -75,3 +75,39 @@ def test_the_text_a_session_writes_is_not_parsed_back(monkeypatch: pytest.Monkey
     assert str(url) == "http://mock.beatpass.test/api/v1/tracks/a%2Fb?query=caf%C3%A9+%26+co&page=2"
     joined(BASE, "/tracks/a b")  # text httpx would re-encode: parsed by httpx
     assert parsed == ["http://mock.beatpass.test/api/v1/tracks/a b"]
+
+
+QUERY = st.dictionaries(
+    st.text(max_size=6), st.one_of(st.text(max_size=8), st.integers(), st.booleans()), max_size=4
+)
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(first=QUERY, second=QUERY)
+def test_query_text_is_the_text_httpx_writes(
+    first: dict[str, object], second: dict[str, object]
+) -> None:
+    texts = QueryTexts()
+    for params in (first, second, first, dict(first)):
+        assert texts(params) == str(httpx.QueryParams(params))
+
+
+def test_equal_params_of_other_types_are_not_the_same_text() -> None:
+    texts = QueryTexts()
+    assert texts({"a": "1"}) == "a=1"
+    assert texts({"a": 1}) == "a=1"
+    assert texts({"a": True}) == "a=true"  # equal to {"a": 1} as a dict
+    assert texts({"a": "true"}) == "a=true"
+
+
+def test_the_same_params_are_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contract_tests._urls as urls
+
+    encoded: list[object] = []
+    monkeypatch.setattr(urls, "urlencode", lambda p: encoded.append(p) or "x=1")
+    texts = QueryTexts()
+    params = {"query": "caf\u00e9", "page": "2"}
+    assert texts(params) == texts(dict(params)) == "x=1"
+    assert len(encoded) == 1
+    texts({"query": "caf\u00e9", "page": "3"})
+    assert len(encoded) == 2
