@@ -8,6 +8,7 @@ request mostly reaches a real record. Strategies are built once per operation an
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -36,7 +37,9 @@ class RequestStrategies:
     def _schema(self, op: Operation, part: str) -> dict[str, Any]:
         return self.spec.schemas.documents.get(f"operations/{op.id}/{part}", {})
 
-    def _path(self, op: Operation) -> st.SearchStrategy[str]:
+    def _path(self, op: Operation) -> tuple[st.SearchStrategy[Any], Callable[[Any], str]] | None:
+        """What a request's path is drawn from, and the function writing the path from a drawn
+        value; None for a path with no parameter (the draft maps the two in one step)."""
         parts: dict[str, st.SearchStrategy[Any]] = {}
         schema = self._schema(op, "path")
         for p in op.path_params:
@@ -66,11 +69,11 @@ class RequestStrategies:
                 free = {n: parts.pop(n) for n in (p.resource_from, p.name)}
                 joint.append(pair | st.fixed_dictionaries(free))
         if not parts and not joint:
-            return st.just(op.path)
+            return None
         if len(parts) == 1 and not joint:  # the common case, drawn without the wrappers
             ((name, one),) = parts.items()
-            return one.map(lambda value: fill(({name: value},)))
-        return st.tuples(st.fixed_dictionaries(parts), *joint).map(fill)
+            return one, lambda value: fill(({name: value},))
+        return st.tuples(st.fixed_dictionaries(parts), *joint), fill
 
     def _named_by(self, p: Parameter) -> st.SearchStrategy[dict[str, Any]] | None:
         """An id and the value of the parameter naming its resource (``artist`` with an
@@ -147,25 +150,32 @@ class RequestStrategies:
     def _draft(self, op: Operation) -> st.SearchStrategy[Draft]:
         """Requests that keep every documented constraint of the operation."""
         if op.id not in self._drafts:
-            path, query = self._path(op), self._query(op)
-            # Each strategy layer costs a draw per example: parts an operation does not have
-            # (no query, no body) are left out rather than drawn as constants.
-            drafts: st.SearchStrategy[Draft]
-            if op.body is not None:
-                drafts = st.builds(
-                    lambda path, params, body: Draft(op, path, _texts(params), body),
-                    path,
-                    query,
-                    self._body(op),
-                )
-            elif self._schema(op, "query"):
-                drafts = st.builds(
-                    lambda path, params: Draft(op, path, _texts(params)), path, query
-                )
-            else:
-                drafts = path.map(lambda path: Draft(op, path))
-            self._drafts[op.id] = drafts
+            self._drafts[op.id] = self._drafted(op)
         return self._drafts[op.id]
+
+    def _drafted(self, op: Operation) -> st.SearchStrategy[Draft]:
+        # Each strategy layer costs a draw per example: parts an operation does not have (no
+        # path parameter, no query, no body) are left out rather than drawn as constants, and
+        # the draft is written from the drawn values in one step.
+        drawn = self._path(op)
+        to_path = drawn[1] if drawn is not None else None
+        parts: list[st.SearchStrategy[Any]] = [] if drawn is None else [drawn[0]]
+        has_query = bool(self._schema(op, "query"))
+        if has_query:
+            parts.append(self._query(op))
+        if op.body is not None:
+            parts.append(self._body(op))
+
+        def draft(*values: Any) -> Draft:
+            path = op.path if to_path is None else to_path(values[0])
+            params = _texts(values[0 if to_path is None else 1]) if has_query else {}
+            return Draft(op, path, params, values[-1] if op.body is not None else None)
+
+        if not parts:
+            return st.just(op.path).map(lambda path: Draft(op, path))  # a new draft each time
+        if len(parts) == 1:
+            return parts[0].map(draft)
+        return st.builds(draft, *parts)
 
     def valid(self, op: Operation) -> st.SearchStrategy[Draft]:
         """Requests that keep every documented constraint of the operation, offline in the
