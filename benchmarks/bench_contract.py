@@ -2,6 +2,7 @@
 Schemathesis on the same operations of our exported OpenAPI, in the same run.
 
 Usage: python benchmarks/bench_contract.py [--examples N] [--no-schemathesis] [--both-tiers]
+       python benchmarks/bench_contract.py --split [--examples N]
 
 The two run side by side, one operation at a time, each in turn, so that a shared machine's
 drifting speed weighs on both alike. Each side runs in a process of its own, as it would in a
@@ -27,6 +28,11 @@ of their own are left out, since they would reach the real API). Schemathesis se
 with the token only; ``--both-tiers`` also sends it without the token where the operation has
 both tiers, checking both answers: the same work per drawn request as ours.
 
+``--split`` runs ours alone, in this process, and says where a drawn request's time goes: in
+the mock, in the checks, in the rest of sending the request and reading its answer, and in
+Hypothesis (its engine and the draws: all the rest); beside it, what Hypothesis costs per
+example for a property that draws one integer and does nothing, which both sides pay.
+
 A case is a request sent and its answer checked. Printed for each side: cases and drawn
 requests per second of wall time, generation included, and CPU seconds (where the wall-time
 and CPU-time ratios differ, the machine was busy with something else); then the ratios, ours
@@ -40,6 +46,7 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -256,6 +263,66 @@ def _warm_up() -> None:
     warm()
 
 
+def split(examples: int) -> None:
+    """Ours alone, timed by part (``--split``)."""
+    import contract_tests._session as session_module
+    from contract_tests._profiles import run_property
+
+    api = spec.load()
+    freeze()
+    gets = sorted(op_id for op_id, op in api.operations.items() if op.read_only)
+    ours = Ours(api, examples)
+    _warm_up()
+    parts = {"mock": 0.0, "checks": 0.0, "answers": 0.0}
+
+    def timed(part: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                parts[part] += time.perf_counter() - started
+
+        return run
+
+    target = ours.session.target
+    assert isinstance(target, MockTarget)
+    core = target.mock.core
+    core.handle = timed("mock", core.handle)  # type: ignore[method-assign]
+    session_module.run_checks = timed("checks", session_module.run_checks)  # type: ignore[attr-defined]
+    ours.session.exercise = timed("answers", ours.session.exercise)  # type: ignore[method-assign]
+    started, drawn = time.perf_counter(), 0
+    for op_id in gets:
+        drawn += ours.run(op_id)[1]
+    wall = time.perf_counter() - started
+    ours.close()
+
+    def nothing(value: int) -> None:
+        pass
+
+    started = time.perf_counter()
+    for n in range(len(gets)):
+        os.environ["PYTEST_CURRENT_TEST"] = f"bench_contract.py::nothing[{n}] (call)"
+        run_property(nothing, settings(max_examples=examples, **SETTINGS), value=st.integers())
+    # Each property draws max_examples distinct integers: no early stop.
+    trivial = (time.perf_counter() - started) / (len(gets) * examples)
+
+    def ms(seconds: float) -> str:
+        return f"{seconds / drawn * 1000:.2f} ms"
+
+    rest = parts["answers"] - parts["mock"] - parts["checks"]
+    print(
+        f"ours, per drawn request over {len(gets)} GET operations ({drawn} drawn): "
+        f"{ms(wall)} in all; its answers {ms(parts['answers'])} (the mock {ms(parts['mock'])}, "
+        f"the checks {ms(parts['checks'])}, sending and reading the rest {ms(rest)}); "
+        f"Hypothesis's engine and the draws {ms(wall - parts['answers'])}"
+    )
+    print(
+        f"a property drawing one integer and doing nothing: {trivial * 1000:.2f} ms per example "
+        f"({len(gets)} properties of {examples} examples)"
+    )
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
@@ -274,7 +341,16 @@ def main() -> int:
         help="Schemathesis also sends each case without the token where the operation has both "
         "tiers, as ours does: the same work per drawn request",
     )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="ours alone, in this process: where a drawn request's time goes, beside what "
+        "Hypothesis costs per example for a property that does nothing",
+    )
     args = parser.parse_args()
+    if args.split:
+        split(args.examples)
+        return 0
     ours, mine = Worker("ours", args.examples, args.both_tiers), Tally()
     theirs = None if args.no_schemathesis else Worker("theirs", args.examples, args.both_tiers)
     other = Tally()
