@@ -12,7 +12,6 @@ the URL is the same either way. ``tests/test_urls.py`` pins both helpers to http
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,16 +29,18 @@ _LONG = 32768
 def joined(base: httpx.URL, path: str, query: str = "") -> httpx.URL:
     """``httpx.URL(str(base).rstrip("/") + path + ("?" + query if query else ""))``.
 
-    ``base`` is a parsed URL with no query (a client's ``base_url``)."""
+    ``base`` is a client's ``base_url``; one with a query or a fragment goes to httpx."""
     parsed = base._uri_reference
     root = parsed.path.rstrip("/")
     if (
-        path.startswith("/")
+        parsed.query is None
+        and parsed.fragment is None
+        and path.startswith("/")
         and not path.rstrip(_PATH)
         and not query.rstrip(_QUERY)
         and not _LONE_PERCENT.search(path)
         and not _LONE_PERCENT.search(query)
-        and len(root) + len(path) + len(query) < _LONG
+        and len(parsed.userinfo) + len(parsed.host) + len(root) + len(path) + len(query) < _LONG
         and not _dot_segment(path)
     ):
         url = httpx.URL.__new__(httpx.URL)
@@ -59,20 +60,24 @@ def _dot_segment(path: str) -> bool:
 
 class QueryTexts:
     """``str(httpx.QueryParams(params))``, written once for the requests that share their
-    params (a read sent in each tier, a replay). A mapping of texts to texts (a draft's query)
-    is URL-encoded as httpx encodes it once every value is text, and kept for the next call;
-    anything else (numbers, booleans, lists) goes to httpx each time: ``1`` and ``True`` are
-    equal keys of a dict but not the same text."""
+    params (a read sent in each tier, a replay). A dict of texts to texts (a draft's query) is
+    URL-encoded as httpx encodes it once every value is text, and kept, with its items in their
+    order, for the next call: the same pairs in another order are another text. Anything else
+    goes to httpx each time: numbers and booleans (``1`` and ``True`` are equal keys of a dict,
+    not the same text), lists, ``QueryParams`` with repeated keys, pairs, text."""
 
     def __init__(self) -> None:
-        self._last: tuple[dict[str, str], str] | None = None
+        self._last: tuple[tuple[tuple[str, str], ...], str] | None = None
 
-    def __call__(self, params: Mapping[Any, Any]) -> str:
-        last = self._last
-        if last is not None and last[0] == params:
-            return last[1]
-        if not all(type(k) is str and type(v) is str for k, v in params.items()):
+    def __call__(self, params: Any) -> str:
+        if type(params) is not dict:
             return str(httpx.QueryParams(params))
-        text = urlencode(params)
-        self._last = (dict(params), text)
+        items = tuple(params.items())
+        last = self._last
+        if last is not None and last[0] == items:
+            return last[1]
+        if not all(type(k) is str and type(v) is str for k, v in items):
+            return str(httpx.QueryParams(params))
+        text = urlencode(items)
+        self._last = (items, text)
         return text

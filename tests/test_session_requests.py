@@ -75,6 +75,23 @@ def test_query_text_is_written_as_the_client_writes_it(params: dict[str, str]) -
         )
 
 
+def test_each_request_is_written_with_its_own_params_in_their_order() -> None:
+    """A query written once is kept for the next request with the same params (the two tiers
+    of a read); the same pairs in another order, or other forms of params, are not those."""
+    target = Recording(MOCK)
+    sent = [
+        {"query": "a", "limit": "1"},
+        {"limit": "1", "query": "a"},
+        [("types", "track"), ("types", "album")],
+        "query=a&limit=2",
+    ]
+    with Session(target) as session:
+        for params in sent:
+            session.request("token", "GET", "/search", params=params)
+            built = session.client("token").build_request("GET", "/search", params=params)
+            _same(target.seen[-1], built)
+
+
 def test_a_target_over_the_network_is_sent_through_its_client() -> None:
     class Remote(Recording):
         in_process = False

@@ -58,6 +58,24 @@ def test_a_path_not_from_the_root_is_joined_as_httpx_joins_it(path: str) -> None
 def test_a_url_too_long_for_httpx_is_refused_as_httpx_refuses_it() -> None:
     with pytest.raises(httpx.InvalidURL):
         joined(BASE, "/search", "q=" + "a" * 70_000)
+    long_host = httpx.URL("http://" + "h" * 40_000 + ".test/api/")
+    with pytest.raises(httpx.InvalidURL):
+        joined(long_host, "/search", "q=" + "a" * 30_000)
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["http://h.test/a?x=1", "http://h.test/a/#top", "http://h.test/a/?", "http://h.test/a/#"],
+)
+def test_a_base_with_a_query_or_fragment_is_joined_as_httpx_joins_it(base: str) -> None:
+    parsed = httpx.URL(base)
+    text = str(parsed).rstrip("/") + "/tracks/1"
+    for query in ("", "page=2"):
+        got, expected = (
+            joined(parsed, "/tracks/1", query),
+            httpx.URL(text + "?" + query if query else text),
+        )
+        assert str(got) == str(expected)
 
 
 def test_the_text_a_session_writes_is_not_parsed_back(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,8 +106,30 @@ def test_query_text_is_the_text_httpx_writes(
     first: dict[str, object], second: dict[str, object]
 ) -> None:
     texts = QueryTexts()
-    for params in (first, second, first, dict(first)):
+    for params in (first, second, first, dict(first), dict(reversed(first.items()))):
         assert texts(params) == str(httpx.QueryParams(params))
+
+
+def test_the_same_pairs_in_another_order_are_another_text() -> None:
+    texts = QueryTexts()
+    assert texts({"page": "2", "query": "x"}) == "page=2&query=x"
+    assert texts({"query": "x", "page": "2"}) == "query=x&page=2"  # an equal dict
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        httpx.QueryParams([("with", "tags"), ("with", "genres")]),
+        [("query", "a"), ("query", "b")],
+        "query=a&page=2",
+        {"with": ["tags", "genres"]},
+    ],
+    ids=["repeated keys", "pairs", "text", "a list value"],
+)
+def test_params_of_any_form_httpx_takes_are_its_text(params: object) -> None:
+    texts = QueryTexts()
+    for _ in range(2):
+        assert texts(params) == str(httpx.QueryParams(params))  # type: ignore[arg-type]
 
 
 def test_equal_params_of_other_types_are_not_the_same_text() -> None:
