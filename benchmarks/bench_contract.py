@@ -44,13 +44,14 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -191,6 +192,9 @@ def _side(conn: Connection, name: str, examples: int, both_tiers: bool) -> None:
     its collector walks its own heap only, as it would in a run of that tool: in one shared
     process each side's full collections also walked the other's (Schemathesis's schema and
     caches made ours' 2.8 times longer)."""
+    # The driver handles Ctrl-C (the terminal sends it to the whole process group) and ends
+    # this process; a driver gone in any other way ends it at its next message.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         api = spec.load()
         freeze()  # what the suite's plugin does once collected (contract_tests._heap)
@@ -206,12 +210,17 @@ def _side(conn: Connection, name: str, examples: int, both_tiers: bool) -> None:
             conn.send((cases, drawn, time.perf_counter() - started, time.process_time() - cpu))
         side.close()
         conn.send(getattr(side, "failed", 0))
+    except (EOFError, BrokenPipeError):  # the driver is gone: nothing to report to
+        return
     except Exception as exc:  # reported by the driver in one line
-        conn.send(f"{name} failed: {type(exc).__name__}: {exc}")
+        label = "ours" if name == "ours" else "schemathesis (--no-schemathesis runs ours alone)"
+        conn.send(f"{label} failed: {type(exc).__name__}: {exc}")
 
 
 class Worker:
     """The driver's end of one side's process."""
+
+    started: ClassVar[list[Worker]] = []
 
     def __init__(self, name: str, examples: int, both_tiers: bool) -> None:
         context = multiprocessing.get_context("spawn")  # a fresh interpreter, as a run has
@@ -220,6 +229,15 @@ class Worker:
             target=_side, args=(theirs, name, examples, both_tiers), daemon=True
         )
         self.process.start()
+        Worker.started.append(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """End every side's process still running (an interrupted run)."""
+        for worker in cls.started:
+            if worker.process.is_alive():
+                worker.process.terminate()
+            worker.process.join(timeout=10)
 
     def answer(self) -> Any:
         try:
@@ -274,14 +292,19 @@ def split(examples: int) -> None:
     ours = Ours(api, examples)
     _warm_up()
     parts = {"mock": 0.0, "checks": 0.0, "answers": 0.0}
+    checking = [False]  # the reads a check sends are the check's time, not the mock's
 
     def timed(part: str, call: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any, **kwargs: Any) -> Any:
+            if part == "mock" and checking[0]:
+                return call(*args, **kwargs)
+            checking[0] = checking[0] or part == "checks"
             started = time.perf_counter()
             try:
                 return call(*args, **kwargs)
             finally:
                 parts[part] += time.perf_counter() - started
+                checking[0] = checking[0] and part != "checks"
 
         return run
 
@@ -314,7 +337,8 @@ def split(examples: int) -> None:
     print(
         f"ours, per drawn request over {len(gets)} GET operations ({drawn} drawn): "
         f"{ms(wall)} in all; its answers {ms(parts['answers'])} (the mock {ms(parts['mock'])}, "
-        f"the checks {ms(parts['checks'])}, sending and reading the rest {ms(rest)}); "
+        f"the checks {ms(parts['checks'])} with the reads they send, the rest of sending and "
+        f"reading {ms(rest)}); "
         f"Hypothesis's engine and the draws {ms(wall - parts['answers'])}"
     )
     print(
@@ -332,7 +356,11 @@ def _positive(text: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument(
-        "--examples", type=_positive, default=25, help="at most N drawn requests per operation"
+        "--examples",
+        type=_positive,
+        default=25,
+        metavar="N",
+        help="at most N drawn requests per operation (default 25)",
     )
     parser.add_argument("--no-schemathesis", action="store_true", help="ours only")
     parser.add_argument(
@@ -348,11 +376,25 @@ def main() -> int:
         "Hypothesis costs per example for a property that does nothing",
     )
     args = parser.parse_args()
-    if args.split:
-        split(args.examples)
-        return 0
-    ours, mine = Worker("ours", args.examples, args.both_tiers), Tally()
-    theirs = None if args.no_schemathesis else Worker("theirs", args.examples, args.both_tiers)
+    if args.split and (args.both_tiers or args.no_schemathesis):
+        parser.error("--split runs ours alone: --both-tiers and --no-schemathesis do not apply")
+    try:
+        if args.split:
+            split(args.examples)
+        else:
+            compare(args.examples, args.no_schemathesis, args.both_tiers)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # one report, however many are sent
+        Worker.stop_all()
+        print("bench_contract: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def compare(examples: int, no_schemathesis: bool, both_tiers: bool) -> None:
+    """Ours beside Schemathesis (or alone), each side in its own process."""
+    ours, mine = Worker("ours", examples, both_tiers), Tally()
+    theirs = None if no_schemathesis else Worker("theirs", examples, both_tiers)
     other = Tally()
     gets: list[str] = ours.answer()
     if theirs is not None and theirs.answer() != gets:
@@ -371,13 +413,13 @@ def main() -> int:
     print(
         f"ours: {mine.cases} cases (answers checked) from {mine.drawn} drawn requests over "
         f"{len(gets)} GET operations in {mine.wall:.1f} s = {mine.rate:.0f} cases/s, "
-        f"{mine.drawn_rate:.0f} drawn requests/s (at most {args.examples} drawn per operation, "
+        f"{mine.drawn_rate:.0f} drawn requests/s (at most {examples} drawn per operation, "
         f"each sent in every tier it has; {len(CHECKS)} checks each; cpu {mine.cpu:.1f} s)"
     )
     if theirs is None:
-        return 0
+        return
     failed = theirs.close()
-    tiers = "without and with the token" if args.both_tiers else "with the token"
+    tiers = "without and with the token" if both_tiers else "with the token"
     print(
         f"schemathesis: {other.cases} cases from {other.drawn} drawn over the same operations "
         f"of our exported OpenAPI, sent {tiers}, in {other.wall:.1f} s = {other.rate:.0f} "
@@ -389,7 +431,6 @@ def main() -> int:
         f"ratio: {mine.rate / other.rate:.1f}x Schemathesis per case (cpu time: "
         f"{cpu_ratio:.1f}x), {mine.drawn_rate / other.drawn_rate:.1f}x per drawn request"
     )
-    return 0
 
 
 if __name__ == "__main__":
