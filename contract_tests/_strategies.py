@@ -154,9 +154,10 @@ class RequestStrategies:
         return self._drafts[op.id]
 
     def _drafted(self, op: Operation) -> st.SearchStrategy[Draft]:
-        # Each strategy layer costs a draw per example: parts an operation does not have (no
-        # path parameter, no query, no body) are left out rather than drawn as constants, and
-        # the draft is written from the drawn values in one step.
+        # Hypothesis pays a span of bookkeeping per strategy layer per example, whether the
+        # layer draws or only maps: parts an operation does not have (no path parameter, no
+        # query, no body) are left out rather than drawn as constants, and the draft is
+        # written from the drawn values in one step.
         drawn = self._path(op)
         to_path = drawn[1] if drawn is not None else None
         parts: list[st.SearchStrategy[Any]] = [] if drawn is None else [drawn[0]]
