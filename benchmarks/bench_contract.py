@@ -186,6 +186,14 @@ class Tally:
         return self.drawn / self.wall
 
 
+def _loaded() -> tuple[spec.Spec, list[str]]:
+    """The spec, its heap frozen as the suite's plugin freezes it once collected
+    (``contract_tests._heap``), and its GET operations in the order both sides run them."""
+    api = spec.load()
+    freeze()
+    return api, sorted(op_id for op_id, op in api.operations.items() if op.read_only)
+
+
 def _side(conn: Connection, name: str, examples: int, both_tiers: bool) -> None:
     """One side in a process of its own: it builds its world, then times the operations the
     driver names, one at a time, and sends back (cases, drawn, wall, cpu) for each. Alone,
@@ -196,9 +204,7 @@ def _side(conn: Connection, name: str, examples: int, both_tiers: bool) -> None:
     # this process; a driver gone in any other way ends it at its next message.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        api = spec.load()
-        freeze()  # what the suite's plugin does once collected (contract_tests._heap)
-        gets = sorted(op_id for op_id, op in api.operations.items() if op.read_only)
+        api, gets = _loaded()
         side: Ours | Theirs = (
             Ours(api, examples) if name == "ours" else Theirs(api, gets, examples, both_tiers)
         )
@@ -286,25 +292,24 @@ def split(examples: int) -> None:
     import contract_tests._session as session_module
     from contract_tests._profiles import run_property
 
-    api = spec.load()
-    freeze()
-    gets = sorted(op_id for op_id, op in api.operations.items() if op.read_only)
+    api, gets = _loaded()
     ours = Ours(api, examples)
     _warm_up()
     parts = {"mock": 0.0, "checks": 0.0, "answers": 0.0}
-    checking = [False]  # the reads a check sends are the check's time, not the mock's
+    in_checks = False
 
     def timed(part: str, call: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any, **kwargs: Any) -> Any:
-            if part == "mock" and checking[0]:
+            nonlocal in_checks
+            if part == "mock" and in_checks:  # a read a check sends: the check's time
                 return call(*args, **kwargs)
-            checking[0] = checking[0] or part == "checks"
+            outer, in_checks = in_checks, in_checks or part == "checks"
             started = time.perf_counter()
             try:
                 return call(*args, **kwargs)
             finally:
                 parts[part] += time.perf_counter() - started
-                checking[0] = checking[0] and part != "checks"
+                in_checks = outer
 
         return run
 
