@@ -498,6 +498,24 @@ def _editors_full(e: Evidence) -> str | None:
     return f"the playlist has {limit} editors and invitations (playlists.max_editors)"
 
 
+@rule("email_taken", {422}, {"auth.register"})
+def _email_taken(e: Evidence) -> str | None:
+    """Offline: a user already has the email sent (registered earlier in the run, or a seeded
+    user's, by the spec rule ``auth.seeded_email``), compared without case as sign-in does."""
+    sent = request_json(e.ex)
+    email = sent.get("email") if isinstance(sent, Mapping) else None
+    users = e.facts.matching("User") if e.facts is not None else None
+    if not isinstance(email, str) or users is None:
+        return None
+    wanted, seeded = email.strip().casefold(), str(e.spec.rule("auth.seeded_email"))
+    for user in users:
+        registered = user.get("_email")
+        have = registered if isinstance(registered, str) else seeded.format(id=user.get("id"))
+        if have.casefold() == wanted:
+            return f"user {user.get('id')} already has the email {email!r}"
+    return None
+
+
 @rule("fingerprint_not_failed", {422}, {"fingerprints.retry"})
 def _fingerprint_not_failed(e: Evidence) -> str | None:
     """Offline: only a failed fingerprint is retried (the record's status in the store)."""

@@ -18,6 +18,7 @@ import spec
 from spec import ContractError
 
 from . import _liveoptions as live_options
+from ._files import writable_file
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -217,7 +218,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             "[pytest]\naddopts = --strict-markers\nfilterwarnings =\n    error\n", encoding="utf-8"
         )
         coverage = (
-            str(Path(args.coverage).resolve())
+            str(_output(args.coverage, "--coverage"))
             if args.coverage
             else str(Path(tmp) / "coverage.json")
         )
@@ -253,7 +254,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if args.base_url:
                 argv.append(f"--beatpass-base-url={args.base_url}")
         if args.report:
-            argv.append(f"--beatpass-report={Path(args.report).resolve()}")
+            argv.append(f"--beatpass-report={_output(args.report, '--report')}")
         if args.workers and importlib.util.find_spec("xdist") is not None:
             argv += ["-p", "xdist.plugin", "-n", str(args.workers)]
         if args.k:
@@ -281,7 +282,7 @@ def _reporting(args: argparse.Namespace) -> list[str]:
     suite runs in a temporary directory)."""
     out: list[str] = []
     if args.junitxml:
-        out.append(f"--junitxml={Path(args.junitxml).resolve()}")
+        out.append(f"--junitxml={_output(args.junitxml, '--junitxml')}")
     if args.exitfirst:
         out.append("--exitfirst")
     if args.maxfail is not None:
@@ -307,6 +308,14 @@ def _version() -> str:
 
 class CliError(ContractError):
     """A bad argument or an unreadable input file: reported in one line, exit status 2."""
+
+
+def _output(text: str, option: str) -> Path:
+    """A file verify writes when the run ends, checked before the run starts."""
+    try:
+        return writable_file(text, option)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 _KINDS = {"int": "a whole number", "float": "a number"}

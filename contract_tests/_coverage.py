@@ -8,6 +8,7 @@ Outside any session, checks record into a throwaway recorder.
 
 from __future__ import annotations
 
+import argparse
 import json
 import threading
 from collections import Counter, defaultdict
@@ -23,6 +24,17 @@ DEFAULT_MIN_SUCCESS = 0.9
 """The share of operations tried with valid requests that must get a success at least once.
 Below it the run fails: an API that refuses (or a target that errors on) most valid requests
 has drifted, whatever shapes its refusals have."""
+
+
+def min_success(text: str) -> float:
+    """``--beatpass-min-success``: a share from 0 to 1 (90% is 0.9), else a usage error."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (a share, 0..1)") from None
+    if not 0 <= value <= 1:  # NaN fails both comparisons
+        raise argparse.ArgumentTypeError(f"{text} is out of range (a share, 0..1; 90% is 0.9)")
+    return value
 
 
 class Recorder:

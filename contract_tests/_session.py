@@ -24,10 +24,12 @@ from ._urls import QueryTexts, joined
 class Session:
     """Two keep-alive clients on one target (with the token, and anonymous)."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, tally: bool = True) -> None:
+        """``tally=False``: a session on a target of the test's own (not the run's), whose
+        answers are checked but not counted in the run's coverage and success gate."""
         self.target = target
         self.spec = target.spec
-        self.ctx = CheckContext(target.spec, facts_of(target), self.read)
+        self.ctx = CheckContext(target.spec, facts_of(target), self.read, tally=tally)
         self.strategies = RequestStrategies(target.spec, target)
         self._clients: dict[str, httpx.Client] = {}
         self._transport: httpx.BaseTransport | None = None

@@ -25,7 +25,8 @@ import spec
 from mockserver import BeatPassMock
 
 from . import _liveoptions as opts
-from ._coverage import DEFAULT_MIN_SUCCESS, Recorder, pop, push
+from ._coverage import DEFAULT_MIN_SUCCESS, Recorder, min_success, pop, push
+from ._files import writable_file
 from ._heap import freeze, thaw
 from ._livemode import LiveSettings, XdistHooks, deselect_for_live, settings_from
 from ._outputs import redact_report
@@ -128,7 +129,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--beatpass-min-success",
-        type=float,
+        type=min_success,
         default=DEFAULT_MIN_SUCCESS,
         metavar="SHARE",
         help="fail the run when fewer than this share of the operations tried with valid "
@@ -188,6 +189,13 @@ def pytest_configure(config: pytest.Config) -> None:
     ):
         config.pluginmanager.register(XdistCoverage(), "beatpass-xdist-coverage")
     _choose_profile(config)
+    for option in ("--beatpass-coverage", "--beatpass-report"):
+        given = config.getoption(option, None)
+        if given:
+            try:
+                writable_file(given, option)
+            except ValueError as exc:
+                raise pytest.UsageError(str(exc)) from None
     if config.getoption("--beatpass-live", False):
         live = settings_from(config)
         config.stash[LIVE_KEY] = live

@@ -137,6 +137,29 @@ def test_verify_passes_anything_after_a_double_dash_to_pytest(
     assert " passed" not in out  # collected, not run
 
 
+@pytest.mark.parametrize("option", ["--report", "--coverage", "--junitxml"])
+def test_verify_refuses_an_output_it_cannot_write_before_running(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path, option: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for path, why in ((tmp_path, "is a directory"), (blocker / "out.json", "cannot make")):
+        assert main(["verify", "-k", "coupons", option, str(path)]) == 2
+        out, err = capfd.readouterr()
+        (line,) = err.splitlines()
+        assert f"verify: error: {option} {path}: {why}" in line
+        assert "passed" not in out  # refused before the suite ran
+
+
+def test_verify_makes_the_directory_of_its_report(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = tmp_path / "new" / "dir" / "drift.md"
+    assert main(["verify", "--workers", "0", "-k", "coupons", "--report", str(report)]) == 0
+    assert report.read_text(encoding="utf-8").startswith("#")
+    assert ", 0 failed" in capfd.readouterr().out
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     from importlib.metadata import version
 

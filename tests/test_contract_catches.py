@@ -365,24 +365,27 @@ def test_acceptance_fails_the_owner_refused() -> None:
     assert "A valid request was refused" in str(failures[0])
 
 
+def tolerant_read(op_id: str, path: str) -> str:
+    """A user's test that sends one valid read, expects the refusal and checks only shapes."""
+    return f"""
+        import spec
+        from contract_tests._checks import run_checks
+        from contract_tests._requests import Draft
+
+        def test_reads(beatpass_session):
+            op = spec.load().operations["{op_id}"]
+            ex = beatpass_session.send(Draft(op, "{path}"), "token")
+            ex.valid = True  # a valid request, but this test only looks at shapes
+            assert ex.status == 404
+            run_checks(beatpass_session.ctx, ex, ("status_code_conformance",))
+        """
+
+
 def test_the_success_gate_lists_operations_that_never_succeeded(pytester: pytest.Pytester) -> None:
     """Operations tried with valid requests and never once answered with a success are listed,
     and below the threshold share the run fails even where no test did."""
     pytester.makeconftest(REFUSING + REFUSES_WITH_404)
-    pytester.makepyfile(
-        test_tolerant="""
-        import spec
-        from contract_tests._requests import Draft
-
-        def test_reads(beatpass_session):
-            op = spec.load().operations["tracks.show"]
-            ex = beatpass_session.send(Draft(op, "/tracks/1"), "token")
-            ex.valid = True  # a valid request, but this test only looks at shapes
-            assert ex.status == 404
-            from contract_tests._checks import run_checks
-            run_checks(beatpass_session.ctx, ex, ("status_code_conformance",))
-        """
-    )
+    pytester.makepyfile(test_tolerant=tolerant_read("tracks.show", "/tracks/1"))
     result = pytester.runpytest("-p", "no:randomly")
     result.stdout.fnmatch_lines(
         [
@@ -392,6 +395,24 @@ def test_the_success_gate_lists_operations_that_never_succeeded(pytester: pytest
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert pytester.runpytest("-p", "no:randomly", "--beatpass-min-success=0").ret == 0
+
+
+def test_a_tests_own_mock_counts_no_success_for_the_target(pytester: pytest.Pytester) -> None:
+    """The rate-limit tests send 200s to a mock of their own: the run's target refusing every
+    valid albums.list still fails the gate, and those requests are not the target's."""
+    pytester.makeconftest(REFUSING + REFUSES_WITH_404)
+    pytester.makepyfile(test_tolerant=tolerant_read("albums.show", "/albums/1"))
+    args = ("-p", "no:randomly", "test_tolerant.py", "--pyargs")
+    rate_limits = ("contract_tests.suite.test_rate_limits", "-k", "reads or general")
+    result = pytester.runpytest(*args, *rate_limits)
+    result.stdout.fnmatch_lines(
+        [
+            "*operations that never got a success (1): albums.show*",
+            "*success gate: 0/1 operations tried with valid requests got a success*",
+            "*drift: 1 requests sent*",
+        ]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
 def test_the_summary_reports_successes(pytester: pytest.Pytester) -> None:
@@ -416,6 +437,42 @@ def rename_in_lists(request: httpx.Request, response: httpx.Response) -> httpx.R
     if request.url.path.endswith("/tracks") and isinstance(body.get("tracks"), dict):
         for track in body["tracks"]["data"]:
             track["name"] = track["name"] + " (remix)"
+    return _rewrite(response, body)
+
+
+def rename_after_the_first(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Every list entry but the first disagrees with its detail."""
+    body = response.json()
+    if request.url.path.endswith("/tracks") and isinstance(body.get("tracks"), dict):
+        for track in body["tracks"]["data"][1:]:
+            track["name"] = track["name"] + " (remix)"
+    return _rewrite(response, body)
+
+
+def rename_embedded_albums(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """The albums embedded in a list's tracks disagree with their detail; the tracks agree."""
+    body = response.json()
+    if request.url.path.endswith("/tracks") and isinstance(body.get("tracks"), dict):
+        for track in body["tracks"]["data"]:
+            if isinstance(track.get("album"), dict):
+                track["album"]["name"] = "WRONG"
+    return _rewrite(response, body)
+
+
+def null_in_lists(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """A list entry says null where its detail has a value."""
+    body = response.json()
+    if request.url.path.endswith("/tracks") and isinstance(body.get("tracks"), dict):
+        for track in body["tracks"]["data"]:
+            track["name"] = None
+    return _rewrite(response, body)
+
+
+def anonymous_sees_no_image(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """The public tier answers null where the token tier has a value."""
+    body = response.json()
+    if "authorization" not in request.headers and isinstance(body.get("artist"), dict):
+        body["artist"]["name"] = None
     return _rewrite(response, body)
 
 
@@ -457,6 +514,38 @@ MEANING = [
         "/tracks",
         "list_detail_agreement",
         id="list-detail-disagree",
+    ),
+    pytest.param(
+        rename_after_the_first,
+        "tracks.list",
+        "token",
+        "/tracks",
+        "list_detail_agreement",
+        id="list-detail-disagree-after-the-first",
+    ),
+    pytest.param(
+        rename_embedded_albums,
+        "tracks.list",
+        "token",
+        "/tracks",
+        "list_detail_agreement",
+        id="embedded-album-disagrees",
+    ),
+    pytest.param(
+        null_in_lists,
+        "tracks.list",
+        "token",
+        "/tracks",
+        "list_detail_agreement",
+        id="list-says-null",
+    ),
+    pytest.param(
+        anonymous_sees_no_image,
+        "artists.show",
+        "public",
+        "/artists/2",
+        "tier_agreement",
+        id="public-tier-says-null",
     ),
     pytest.param(
         anonymous_sees_other_plays,

@@ -286,3 +286,28 @@ def test_the_heap_is_frozen_without_its_garbage_and_thawed_after() -> None:
         gc.unfreeze()
         if was_frozen:
             gc.freeze()
+
+
+@pytest.mark.parametrize("share", ["90", "nan", "inf", "-1", "two"])
+def test_a_min_success_share_outside_0_to_1_is_a_usage_error(
+    pytester: pytest.Pytester, share: str
+) -> None:
+    pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
+    result = pytester.runpytest(f"--beatpass-min-success={share}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*argument --beatpass-min-success:*(a share, 0..1*"])
+
+
+@pytest.mark.parametrize("option", ["--beatpass-coverage", "--beatpass-report"])
+def test_an_output_file_that_cannot_be_written_is_refused_before_the_run(
+    pytester: pytest.Pytester, option: str
+) -> None:
+    """Found only when the run ends, it would lose the run's result to a traceback."""
+    pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
+    blocker = pytester.path / "a-file"
+    blocker.write_text("")
+    for path, why in ((pytester.path, "is a directory"), (blocker / "r.json", "cannot make")):
+        result = pytester.runpytest(f"{option}={path}")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"ERROR: {option} {path}: {why}*"])
+        assert "passed" not in result.stdout.str()
