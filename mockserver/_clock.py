@@ -5,6 +5,21 @@ from __future__ import annotations
 import threading
 import time
 
+LATEST = 253_370_764_800.0  # 9998-12-31T00:00:00Z
+"""The furthest a clock moves: a year short of the last date an answer can show (9999-12-31),
+so what the mock dates ahead of now (an expiry, a renewal, a payout) still has a date."""
+
+
+def check_advance(now: float, seconds: float) -> None:
+    """A clock at ``now`` may move ``seconds`` forward (else ValueError, in one line)."""
+    if not seconds >= 0:  # NaN too
+        raise ValueError("a clock cannot go backwards")
+    if now + seconds > LATEST:
+        raise ValueError(
+            f"the clock would pass 9998-12-31 (it can move at most {max(0.0, LATEST - now):.0f} "
+            "more seconds)"
+        )
+
 
 class SystemClock:
     """Wall-clock time (the default, and what the served sandbox uses)."""
@@ -30,9 +45,8 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("a clock cannot go backwards")
         with self._lock:
+            check_advance(self._now, seconds)
             self._now += seconds
 
     def sleep(self, seconds: float) -> None:

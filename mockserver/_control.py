@@ -118,7 +118,11 @@ def _advance(sandbox: Sandbox, world: World, body: Body) -> tuple[int, Any]:
     clock = world.mock.clock
     if not isinstance(clock, (OffsetClock, ManualClock)):
         raise SandboxError(409, "This world's clock is the system clock; it cannot be advanced.")
-    clock.advance(body["seconds"])
+    try:
+        clock.advance(body["seconds"])
+    except ValueError as exc:  # past the last date an answer can show
+        message = f"{str(exc)[0].upper()}{str(exc)[1:]}."
+        raise SandboxError(422, message, {"seconds": [message]}) from None
     return 200, _now(world)
 
 

@@ -22,7 +22,7 @@ import httpx
 import spec as spec_pkg
 from spec import Spec
 
-from ._clock import SystemClock
+from ._clock import SystemClock, check_advance
 from ._headers import header_value
 from ._mock import BeatPassMock
 
@@ -62,9 +62,8 @@ class OffsetClock(SystemClock):
         return time.time() + self.offset
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("a clock cannot go backwards")
         with self._lock:
+            check_advance(self.now(), seconds)
             self.offset += seconds
 
 

@@ -117,6 +117,21 @@ def test_clock_advance_moves_this_worlds_time(sandbox: Client) -> None:
     assert sandbox.api("GET", "/users/me", token=token).status_code == 401
 
 
+def test_a_clock_stops_short_of_the_last_date_an_answer_can_show(sandbox: Client) -> None:
+    """Advances that would pass 9998-12-31 are refused, and the world keeps answering."""
+    step = {"seconds": 3.2e9}  # the most one call may ask: about 101 years
+    answers = [sandbox.control("POST", "/clock/advance", world="far", json=step) for _ in range(80)]
+    refused = [r for r in answers if r.status_code != 200]
+    assert refused, "80 steps of 101 years pass year 9999"
+    body = _error_format(refused[0], 422)
+    assert "9998-12-31" in body["message"]
+    assert "seconds" in body["errors"]
+    assert sandbox.control("GET", "/health", world="far").status_code == 200
+    anonymous = sandbox.http.get("/api/v1/tracks/1", headers={"X-BeatPass-Sandbox": "far"})
+    assert anonymous.status_code == 200  # (the token expired 90 days in)
+    sandbox.control("DELETE", "/world", world="far")
+
+
 def test_side_effects_show_what_would_have_been_sent(sandbox: Client) -> None:
     empty = sandbox.control("GET", "/side-effects").json()
     assert empty == {"outbox": [], "charges": [], "uploads": [], "events": []}

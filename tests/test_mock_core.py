@@ -404,3 +404,15 @@ def test_a_list_of_related_records_follows_writes_and_in_place_changes(
     other = next(p for p in api.records("Playlist") if p["_owner"] != 1)
     other.update(_owner=1, public=True)
     assert listed() == before | {new_id, other["id"]}
+
+
+def test_a_manual_clock_refuses_to_pass_the_last_date_answers_can_show() -> None:
+    from mockserver._clock import LATEST, ManualClock
+
+    clock = ManualClock()
+    clock.advance(LATEST - clock.now())  # exactly to the limit
+    with pytest.raises(ValueError, match="9998-12-31"):
+        clock.advance(1)
+    with pytest.raises(ValueError, match="backwards"):
+        clock.advance(float("nan"))
+    assert clock.now() == LATEST
