@@ -7,9 +7,10 @@ properties run offline and, read-only, live.
 
 from __future__ import annotations
 
+import copy
 import json
 import time
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import httpx
@@ -70,6 +71,9 @@ class Target:
         return {"invalid": "bp_not_a_real_token_0000"}
 
 
+_M = TypeVar("_M", bound="MockTarget")
+
+
 class MockTarget(Target):
     """The offline mock, driven through ``httpx.MockTransport`` (nothing is patched)."""
 
@@ -81,6 +85,15 @@ class MockTarget(Target):
         self.mock = mock
         self.user_id = mock.tokens.check(f"Bearer {mock.token}").user_id
         self._tokens: dict[Any, str] = {}
+
+    def on(self: _M, mock: BeatPassMock) -> _M:
+        """This target on another mock: a copy, with every attribute a subclass set kept (its
+        defect, its options), whose mock, token and caller are ``mock``'s. The state machines
+        run each machine on ``beatpass_target.on(a fresh mock)``. A subclass that keeps state
+        derived from its mock (ids read from it, a client on it) overrides this."""
+        other = copy.copy(self)
+        MockTarget.__init__(other, mock)
+        return other
 
     def transport(self) -> httpx.BaseTransport:
         return self.mock.transport

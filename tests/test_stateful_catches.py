@@ -249,3 +249,27 @@ def test_the_shipped_machines_run_on_the_suite_target(pytester: pytest.Pytester)
     )
     assert result.parseoutcomes().get("failed") == 1
     result.stdout.fnmatch_lines(["*A write did not persist [[]write_persists[]]*"])
+
+
+class Configured(MockTarget):
+    """A user's target with an argument of its own, and no default for it."""
+
+    def __init__(self, mock: BeatPassMock, defect: str) -> None:
+        super().__init__(mock)
+        self.defect = defect
+
+
+def test_a_machine_runs_on_the_users_target_as_configured_on_a_fresh_mock() -> None:
+    from contract_tests.suite.test_stateful import fresh_like
+
+    theirs = Configured(BeatPassMock(seed=4, rate_limits=False), defect="forget-deletes")
+    made = fresh_like(theirs, seed=7)
+    first, second = made(), made()
+    assert isinstance(first, Configured)
+    assert first.defect == "forget-deletes"
+    assert first.mock is not theirs.mock
+    assert second.mock is not first.mock  # one world per machine run
+    assert first.token == first.mock.token
+    assert first.base_url == str(first.mock.base_url).rstrip("/")
+    assert first.mock.seed == 7
+    assert theirs.mock.seed == 4  # the user's own target is left as it was

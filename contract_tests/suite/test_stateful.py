@@ -1255,13 +1255,10 @@ MACHINES = [
 def fresh_like(target: Target, seed: int) -> Callable[[], Target]:
     """Targets like ``beatpass_target``, one per machine run: a machine needs a world nobody
     else has written to, so a mock target (the default, or a user's subclass of
-    ``MockTarget``) is rebuilt on a fresh mock of the machine's seed; any other target is used
-    as it is."""
+    ``MockTarget``, configured as the user configured it) is moved to a fresh mock of the
+    machine's seed (``MockTarget.on``); any other target is used as it is."""
     if isinstance(target, MockTarget):
-        kind = type(target)
-        if kind is MockTarget:
-            return lambda: mock_target(seed)
-        return lambda: kind(BeatPassMock(seed=seed, rate_limits=False))
+        return lambda: target.on(BeatPassMock(seed=seed, rate_limits=False))
     return lambda: target
 
 
