@@ -383,6 +383,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.split and (args.both_tiers or args.no_schemathesis):
         parser.error("--split runs ours alone: --both-tiers and --no-schemathesis do not apply")
+    if args.both_tiers and args.no_schemathesis:
+        parser.error("--both-tiers is how Schemathesis sends its cases: not with --no-schemathesis")
     try:
         if args.split:
             split(args.examples)

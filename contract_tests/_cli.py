@@ -237,6 +237,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"--beatpass-coverage={coverage}",
             f"--beatpass-profile={args.profile or ('live' if args.live else 'ci')}",
         ]
+        if args.base_url and not args.live:
+            # Offline runs use the in-process mock: a URL there would be silently unused.
+            raise CliError("--base-url is the API of a --live run; offline runs use the mock")
         if args.live:
             token = os.environ.get("BEATPASS_TOKEN", "").strip()
             if not token:
@@ -274,7 +277,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 f"with a success, {sum(report['checks'].values())} checks run, {failures} failed"
                 + "".join(f"; {name}: {n}" for name, n in report["failures"].items())
             )
-    return 0 if status == 0 else 1
+    # pytest's own usage error (an option after -- it does not know) is a bad argument here
+    # too; it has printed why.
+    return 0 if status == 0 else 2 if status == 4 else 1
 
 
 def _reporting(args: argparse.Namespace) -> list[str]:
@@ -411,7 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow a --host other machines can reach (the sandbox accepts a well-known token)",
     )
     p.add_argument(
-        "--seed", type=_bounded(int), default=0, help="dataset seed (same seed, same data)"
+        "--seed", type=_bounded(int, 0), default=0, help="dataset seed (same seed, same data)"
     )
     p.add_argument(
         "--token",

@@ -154,28 +154,35 @@ def read_params(
     return values
 
 
-class NonFiniteNumber(ValueError):
-    """``NaN``, ``Infinity`` or a number too large for a double, in a JSON document."""
+class NotStrictJson(ValueError):
+    """What Python's parser accepts and strict JSON does not: ``NaN``, ``Infinity``, a number
+    too large for a double, an unpaired UTF-16 surrogate (``"\\ud800"``: not text; stored,
+    it would be echoed to clients whose parsers refuse it, PHP's among them)."""
 
 
 def _refuse_constant(name: str) -> Any:
-    raise NonFiniteNumber(f"{name} is not a JSON number")
+    raise NotStrictJson(f"{name} is not a JSON number")
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise NonFiniteNumber(f"{text} is out of range for a number")
+        raise NotStrictJson(f"{text} is out of range for a number")
     return value
 
 
 def parse_json(content: bytes) -> Any:
-    """Strict JSON (RFC 8259): ``NaN``, ``Infinity`` and numbers that overflow to infinity
-    are errors. Python's parser accepts them, and a stored infinity would make every later
-    answer that shows it invalid JSON (``"price":Infinity``)."""
-    return json.loads(
-        content.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
-    )
+    """Strict JSON (RFC 8259): ``NaN``, ``Infinity``, numbers that overflow to infinity and
+    unpaired surrogates are errors. Python's parser accepts them, and a stored infinity would
+    make every later answer that shows it invalid JSON (``"price":Infinity``)."""
+    text = content.decode("utf-8")
+    value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    if "\\u" in text:  # only an escape can write a surrogate (UTF-8 cannot)
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise NotStrictJson("an unpaired UTF-16 surrogate is not text") from None
+    return value
 
 
 def read_body(op: Operation, schemas: Schemas, content: bytes, content_type: str) -> Any:
@@ -195,7 +202,7 @@ def read_body(op: Operation, schemas: Schemas, content: bytes, content_type: str
             )
         try:
             data = parse_json(content)
-        except NonFiniteNumber as exc:
+        except NotStrictJson as exc:
             raise RequestError(400, f"Malformed JSON in the request body: {exc}.") from None
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise RequestError(400, "Malformed JSON in the request body.") from None

@@ -160,6 +160,20 @@ def test_verify_makes_the_directory_of_its_report(
     assert ", 0 failed" in capfd.readouterr().out
 
 
+def test_verify_refuses_a_base_url_without_live(capsys: pytest.CaptureFixture[str]) -> None:
+    """Offline, the suite runs on the mock: a URL given there would be silently unused."""
+    assert main(["verify", "--base-url", "https://staging.example/api/v1"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "--base-url is the API of a --live run" in line
+
+
+def test_an_option_pytest_does_not_know_is_a_usage_error(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["verify", "--workers", "0", "-k", "coupons", "--", "--bogus-flag"]) == 2
+    assert "unrecognized arguments: --bogus-flag" in capfd.readouterr().err
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     from importlib.metadata import version
 

@@ -168,6 +168,7 @@ def test_the_opt_in_and_loopback_names_pass_the_host_check() -> None:
         (("--port", "abc"), "serve: error: argument --port: 'abc' is not a whole number"),
         (("--port", "70000"), "serve: error: argument --port: 70000 is out of range (0..65535)"),
         (("--seed", "1.5"), "serve: error: argument --seed: '1.5' is not a whole number"),
+        (("--seed", "-1"), "serve: error: argument --seed: -1 is out of range (>= 0)"),
     ],
 )
 def test_bad_arguments_are_one_clear_line(args: tuple[str, ...], line: str) -> None:

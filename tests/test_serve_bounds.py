@@ -33,22 +33,37 @@ def served(api: BeatPassMock) -> Iterator[tuple[BackgroundServer, httpx.Client]]
         yield server, c
 
 
-@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e999"])
-def test_a_non_finite_number_is_refused_and_nothing_is_stored(
-    api: BeatPassMock, served: tuple[BackgroundServer, httpx.Client], number: str
+NOT_NUMBERS = [(n, f"{n} is not a JSON number") for n in ("NaN", "Infinity", "-Infinity")]
+TOO_LARGE = [(n, f"{n} is out of range for a number") for n in ("1e400", "-1e999")]
+NOT_TEXT = [  # unpaired surrogates: stored, echoed to clients whose parsers refuse them
+    (f'"{s}"', "an unpaired UTF-16 surrogate is not text")
+    for s in ("\\ud800x", "x\\udfff", "\\udc00\\ud800")
+]
+
+
+@pytest.mark.parametrize(("value", "why"), NOT_NUMBERS + TOO_LARGE + NOT_TEXT)
+def test_what_strict_json_refuses_is_refused_and_nothing_is_stored(
+    api: BeatPassMock, served: tuple[BackgroundServer, httpx.Client], value: str, why: str
 ) -> None:
     _, client = served
     before = len(api.records("Playlist"))
-    raw = f'{{"name": "n", "description": {number}}}'.encode()
+    raw = f'{{"name": "n", "description": {value}}}'.encode()
     r = client.post("/playlists", content=raw, headers={"Content-Type": "application/json"})
     assert r.status_code == 400
-    assert r.json() == {
-        "message": f"Malformed JSON in the request body: {number} "
-        + ("is out of range for a number." if "e" in number else "is not a JSON number.")
-    }
+    assert r.json() == {"message": f"Malformed JSON in the request body: {why}."}
     assert len(api.records("Playlist")) == before
     listing = client.get("/users/me/playlists", params={"perPage": 50})
     json.loads(listing.text, parse_constant=pytest.fail)  # strict: no NaN/Infinity anywhere
+
+
+def test_an_escaped_surrogate_pair_is_one_character(
+    served: tuple[BackgroundServer, httpx.Client],
+) -> None:
+    _, client = served
+    paired = b'{"name": "\\ud83c\\udfb5 beats"}'
+    made = client.post("/playlists", content=paired, headers={"Content-Type": "application/json"})
+    assert made.status_code == 200  # the documented success of playlists.create
+    assert made.json()["playlist"]["name"] == "\U0001f3b5 beats"
 
 
 def test_the_answer_cache_is_bounded_by_bytes(
