@@ -209,6 +209,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ) from None
     import contract_tests
 
+    if args.base_url and not args.live:
+        # Offline runs use the in-process mock: a URL there would be silently unused.
+        raise CliError("--base-url is the API of a --live run; offline runs use the mock")
     # The package's parent as rootdir and working directory: node ids, JUnit classnames and
     # reported paths read `contract_tests/suite/...` wherever the package is installed.
     root = str(Path(contract_tests.__file__).resolve().parent.parent)
@@ -237,9 +240,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"--beatpass-coverage={coverage}",
             f"--beatpass-profile={args.profile or ('live' if args.live else 'ci')}",
         ]
-        if args.base_url and not args.live:
-            # Offline runs use the in-process mock: a URL there would be silently unused.
-            raise CliError("--base-url is the API of a --live run; offline runs use the mock")
         if args.live:
             token = os.environ.get("BEATPASS_TOKEN", "").strip()
             if not token:

@@ -26,7 +26,8 @@ class Session:
 
     def __init__(self, target: Target, *, tally: bool = True) -> None:
         """``tally=False``: a session on a target of the test's own (not the run's), whose
-        answers are checked but not counted in the run's coverage and success gate."""
+        answers are checked but not counted in the run's statuses, requests and success gate
+        (a check that fails there is still a failure of the run, and in its drift report)."""
         self.target = target
         self.spec = target.spec
         self.ctx = CheckContext(target.spec, facts_of(target), self.read, tally=tally)

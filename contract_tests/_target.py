@@ -8,6 +8,7 @@ properties run offline and, read-only, live.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import time
 from typing import Any, TypeVar
@@ -74,6 +75,19 @@ class Target:
 _M = TypeVar("_M", bound="MockTarget")
 
 
+def _built_from_the_mock_alone(kind: type) -> bool:
+    """Whether ``kind(mock)`` is how ``kind`` is built: its ``__init__`` takes the mock and
+    nothing else (no other parameter, not even one with a default, which a user may have set)."""
+    try:
+        params = list(inspect.signature(kind).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return len(params) == 1 and params[0].kind in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    )
+
+
 class MockTarget(Target):
     """The offline mock, driven through ``httpx.MockTransport`` (nothing is patched)."""
 
@@ -87,10 +101,17 @@ class MockTarget(Target):
         self._tokens: dict[Any, str] = {}
 
     def on(self: _M, mock: BeatPassMock) -> _M:
-        """This target on another mock: a copy, with every attribute a subclass set kept (its
-        defect, its options), whose mock, token and caller are ``mock``'s. The state machines
-        run each machine on ``beatpass_target.on(a fresh mock)``. A subclass that keeps state
-        derived from its mock (ids read from it, a client on it) overrides this."""
+        """This target on another mock. The state machines run each machine on
+        ``beatpass_target.on(a fresh mock)``.
+
+        A class built from its mock alone (``__init__(self, mock)``) is built again on ``mock``,
+        so whatever its ``__init__`` sets up on the mock is set up on the new one. Any other is
+        copied (a shallow copy: every attribute it set is kept, its defect, its options, and
+        mutable ones are shared) with ``mock``'s mock, token and caller. A subclass that keeps
+        state of its own derived from its mock (ids read from it, a client on it) overrides
+        this."""
+        if _built_from_the_mock_alone(type(self)):
+            return type(self)(mock)
         other = copy.copy(self)
         MockTarget.__init__(other, mock)
         return other

@@ -189,13 +189,15 @@ def pytest_configure(config: pytest.Config) -> None:
     ):
         config.pluginmanager.register(XdistCoverage(), "beatpass-xdist-coverage")
     _choose_profile(config)
-    for option in ("--beatpass-coverage", "--beatpass-report"):
-        given = config.getoption(option, None)
-        if given:
-            try:
-                writable_file(given, option)
-            except ValueError as exc:
-                raise pytest.UsageError(str(exc)) from None
+    if not hasattr(config, "workerinput"):  # the controller writes them, not each worker
+        for option in ("--beatpass-coverage", "--beatpass-report"):
+            given = config.getoption(option, None)
+            if given:
+                try:  # and the path checked is the path written
+                    checked = writable_file(given, option)
+                except ValueError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+                setattr(config.option, option.lstrip("-").replace("-", "_"), str(checked))
     if config.getoption("--beatpass-live", False):
         live = settings_from(config)
         config.stash[LIVE_KEY] = live

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 
-LATEST = 253_370_764_800.0  # 9998-12-31T00:00:00Z
+LATEST = datetime(9998, 12, 31, tzinfo=timezone.utc).timestamp()
 """The furthest a clock moves: a year short of the last date an answer can show (9999-12-31),
 so what the mock dates ahead of now (an expiry, a renewal, a payout) still has a date."""
 

@@ -13,6 +13,7 @@ import pytest
 import spec
 from contract_tests import CHECKS, MockTarget, Session
 from contract_tests._checks import DEFAULT_CHECKS, run_checks
+from contract_tests._checks import disagreement as fields_disagree
 from contract_tests._derived import disagreement
 from contract_tests._requests import Draft
 from mockserver import BeatPassMock
@@ -346,6 +347,31 @@ def test_acceptance_passes_a_refusal_a_rule_explains() -> None:
     assert why.startswith("not_the_owner:"), why
 
 
+def test_acceptance_explains_a_registration_with_an_email_a_user_has() -> None:
+    """A registered email, or a seeded user's, whatever its case: the 422 is explained by the
+    mock's users; a 422 for another reason (an email nobody has) is not."""
+    from contract_tests._acceptance import explain
+
+    op = API.operations["auth.register"]
+    seeded = str(API.rule("auth.seeded_email")).format(id=2)
+    with Session(MockTarget(BeatPassMock(seed=4, rate_limits=False))) as session:
+
+        def register(email: str) -> tuple[int, str | None]:
+            body = {"email": email, "password": "secret-1"}
+            ex = session.send(Draft(op, "/auth/register", {}, body), "public")
+            return ex.status, explain(API, ex, session.ctx.facts, session.ctx.read)
+
+        assert register("fresh@example.test")[0] == 200
+        for email in ("Fresh@Example.TEST", seeded.upper()):
+            status, why = register(email)
+            assert status == 422
+            assert why is not None
+            assert why.startswith("email_taken: user "), why
+        status, why = register("not-an-email")  # a 422 for another reason
+        assert status == 422
+        assert why is None
+
+
 def test_acceptance_fails_the_owner_refused() -> None:
     """The owner's own update refused with 403: no rule explains it."""
 
@@ -376,7 +402,7 @@ def tolerant_read(op_id: str, path: str) -> str:
             op = spec.load().operations["{op_id}"]
             ex = beatpass_session.send(Draft(op, "{path}"), "token")
             ex.valid = True  # a valid request, but this test only looks at shapes
-            assert ex.status == 404
+            assert ex.status >= 400
             run_checks(beatpass_session.ctx, ex, ("status_code_conformance",))
         """
 
@@ -398,16 +424,17 @@ def test_the_success_gate_lists_operations_that_never_succeeded(pytester: pytest
 
 
 def test_a_tests_own_mock_counts_no_success_for_the_target(pytester: pytest.Pytester) -> None:
-    """The rate-limit tests send 200s to a mock of their own: the run's target refusing every
-    valid albums.list still fails the gate, and those requests are not the target's."""
-    pytester.makeconftest(REFUSING + REFUSES_WITH_404)
-    pytester.makepyfile(test_tolerant=tolerant_read("albums.show", "/albums/1"))
+    """The rate-limit tests send 200s to albums.list on a mock of their own: the run's target
+    refusing every valid albums.list still fails the gate, and those requests are not the
+    target's."""
+    pytester.makeconftest(REFUSING + FIRST_4XX)
+    pytester.makepyfile(test_tolerant=tolerant_read("albums.list", "/albums"))
     args = ("-p", "no:randomly", "test_tolerant.py", "--pyargs")
     rate_limits = ("contract_tests.suite.test_rate_limits", "-k", "reads or general")
     result = pytester.runpytest(*args, *rate_limits)
     result.stdout.fnmatch_lines(
         [
-            "*operations that never got a success (1): albums.show*",
+            "*operations that never got a success (1): albums.list*",
             "*success gate: 0/1 operations tried with valid requests got a success*",
             "*drift: 1 requests sent*",
         ]
@@ -460,19 +487,19 @@ def rename_embedded_albums(request: httpx.Request, response: httpx.Response) -> 
 
 
 def null_in_lists(request: httpx.Request, response: httpx.Response) -> httpx.Response:
-    """A list entry says null where its detail has a value."""
+    """A list entry says null (a value its schema allows) where its detail has an image."""
     body = response.json()
     if request.url.path.endswith("/tracks") and isinstance(body.get("tracks"), dict):
         for track in body["tracks"]["data"]:
-            track["name"] = None
+            track["image"] = None
     return _rewrite(response, body)
 
 
 def anonymous_sees_no_image(request: httpx.Request, response: httpx.Response) -> httpx.Response:
-    """The public tier answers null where the token tier has a value."""
+    """The public tier answers null (allowed by the schema) where the token tier has a value."""
     body = response.json()
-    if "authorization" not in request.headers and isinstance(body.get("artist"), dict):
-        body["artist"]["name"] = None
+    if "authorization" not in request.headers and isinstance(body.get("track"), dict):
+        body["track"]["image"] = None
     return _rewrite(response, body)
 
 
@@ -541,9 +568,9 @@ MEANING = [
     ),
     pytest.param(
         anonymous_sees_no_image,
-        "artists.show",
+        "tracks.show",
         "public",
-        "/artists/2",
+        "/tracks/3",
         "tier_agreement",
         id="public-tier-says-null",
     ),
@@ -606,6 +633,54 @@ def test_the_real_mock_keeps_the_meaning(
 ) -> None:
     target = MockTarget(BeatPassMock(seed=4, rate_limits=False))
     assert _valid_request_failures(target, op_id, tier, path) == []
+
+
+def test_null_against_a_value_disagrees_but_an_unloaded_relation_does_not() -> None:
+    assert fields_disagree({"id": 1, "image": None}, {"id": 1, "image": "a.jpg"}).startswith(
+        "image: None vs a.jpg"
+    )
+    assert fields_disagree({"id": 1, "similar": None}, {"id": 1, "similar": [{"id": 2}]}) == ""
+    assert fields_disagree({"id": 1, "album": {"id": 3}}, {"id": 1, "album": None}) == ""
+    assert fields_disagree({"id": 1, "stats": {"plays": 1}}, {"id": 1, "stats": {"plays": 2}}) == ""
+    assert fields_disagree({"id": 1, "album": {"id": 3}}, {"id": 1, "album": {"id": 4}})
+
+
+@pytest.mark.parametrize(("breakage", "check"), [(null_in_lists, "list_detail_agreement")])
+def test_a_null_the_schema_allows_is_caught_by_the_comparison_alone(
+    breakage: Breakage, check: str
+) -> None:
+    target = BrokenTarget(breakage)
+    assert _valid_request_failures(target, "tracks.list", "token", "/tracks") == [check]
+    target = BrokenTarget(anonymous_sees_no_image)
+    assert _valid_request_failures(target, "tracks.show", "public", "/tracks/3") == [
+        "tier_agreement"
+    ]
+
+
+def test_live_one_answer_spends_one_read_on_comparisons() -> None:
+    """Offline a list's answer compares a few of each resource it holds; live (no store to
+    ask), where every read spends the run's budget, one."""
+    from dataclasses import replace as changed
+
+    from contract_tests._checks import CheckContext
+
+    def reads_of(live: bool) -> int:
+        with Session(MockTarget(BeatPassMock(seed=4, rate_limits=False))) as session:
+            sent: list[str] = []
+
+            def read(op_id: str, path: str, tier: str = "token") -> object:
+                sent.append(path)
+                return session.read(op_id, path, tier)  # type: ignore[arg-type]
+
+            ex = session.send(Draft(API.operations["tracks.list"], "/tracks", {}), "token")
+            ctx: CheckContext = changed(
+                session.ctx, read=read, facts=None if live else session.ctx.facts
+            )
+            assert run_checks(ctx, ex, ("list_detail_agreement",)) == []
+        return len(sent)
+
+    assert reads_of(live=True) == 1
+    assert reads_of(live=False) > 3  # tracks, and the albums and artists they embed
 
 
 # -- every derived figure the spec declares is recomputed on the mock -------------------------

@@ -311,3 +311,24 @@ def test_an_output_file_that_cannot_be_written_is_refused_before_the_run(
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         result.stderr.fnmatch_lines([f"ERROR: {option} {path}: {why}*"])
         assert "passed" not in result.stdout.str()
+
+
+def test_the_report_goes_where_its_path_was_checked(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``~`` is expanded once, for the check and for the write alike."""
+    monkeypatch.setenv("HOME", str(pytester.path / "home"))
+    pytester.makepyfile(
+        test_one="""
+        import spec
+        from contract_tests._requests import Draft
+
+        def test_read(beatpass_session):
+            op = spec.load().operations["tracks.show"]
+            assert beatpass_session.exercise(Draft(op, "/tracks/1"), "token").status == 200
+        """
+    )
+    result = pytester.runpytest("--beatpass-report=~/reports/drift.md", "-p", "no:randomly")
+    assert result.ret == 0
+    report = pytester.path / "home" / "reports" / "drift.md"
+    assert report.read_text(encoding="utf-8").startswith("# BeatPass contract drift report")

@@ -273,3 +273,20 @@ def test_a_machine_runs_on_the_users_target_as_configured_on_a_fresh_mock() -> N
     assert first.base_url == str(first.mock.base_url).rstrip("/")
     assert first.mock.seed == 7
     assert theirs.mock.seed == 4  # the user's own target is left as it was
+
+
+class SetUpOnItsMock(MockTarget):
+    """A user's target built from its mock alone, that sets something up on it."""
+
+    def __init__(self, mock: BeatPassMock) -> None:
+        super().__init__(mock)
+        self.seen: list[str] = []
+        mock.store.add("Genre", {"name": "set-up", "display_name": "Set up"})
+
+
+def test_a_target_built_from_its_mock_alone_is_built_again() -> None:
+    theirs = SetUpOnItsMock(BeatPassMock(seed=4, rate_limits=False))
+    fresh = theirs.on(BeatPassMock(seed=7, rate_limits=False))
+    assert isinstance(fresh, SetUpOnItsMock)
+    assert fresh.seen is not theirs.seen
+    assert any(g.get("name") == "set-up" for g in fresh.mock.store.all("Genre"))
