@@ -27,6 +27,10 @@ def writable_file(text: str, option: str) -> Path:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             writable = os.access(path.parent, os.W_OK | os.X_OK)
+    except (FileExistsError, NotADirectoryError):  # a part of the directory's path is a file
+        raise ValueError(
+            f"{option} {text}: cannot make its directory (a file is in the way)"
+        ) from None
     except OSError as exc:
         raise ValueError(f"{option} {text}: cannot make its directory ({exc.strerror})") from None
     if not writable:

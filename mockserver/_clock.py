@@ -17,7 +17,8 @@ def check_advance(now: float, seconds: float) -> None:
         raise ValueError("a clock cannot go backwards")
     if now + seconds > LATEST:
         raise ValueError(
-            f"the clock would pass 9998-12-31 (it can move at most {max(0.0, LATEST - now):.0f} "
+            f"the clock would pass 9998-12-31T00:00:00Z (it can move at most "
+            f"{max(0.0, LATEST - now):.0f} "
             "more seconds)"
         )
 
