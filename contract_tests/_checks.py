@@ -574,9 +574,9 @@ def list_detail_agreement(ctx: CheckContext, ex: Exchange) -> None:
     # not compared yet: an answer that repeats a compared record spends nothing on it. Live,
     # where each read spends the run's budget, one answer makes one comparison at most
     # (``facts`` is None there: no store to ask); offline, as many as the budgets allow.
-    per_answer = 1 if ctx.facts is None else COMPARISONS_PER_OPERATION * len(details)
+    made = 0
     for resource, obj in _success_resources(ctx, ex):
-        if per_answer == 0:
+        if made and ctx.facts is None:
             return
         detail = details.get(resource)
         if detail is None or detail[0] == ex.op.id or "id" not in obj:
@@ -584,7 +584,7 @@ def list_detail_agreement(ctx: CheckContext, ex: Exchange) -> None:
         group = f"{ex.op.id} {resource}"
         if _compared(ctx, ("list", group, ex.tier, str(obj["id"]))):
             continue
-        per_answer -= 1
+        made += 1
         body = ctx.read(detail[0], detail[1].format(obj["id"]), ex.tier)
         other = body.get(detail[2]) if isinstance(body, Mapping) else None
         if not isinstance(other, Mapping):
