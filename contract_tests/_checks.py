@@ -44,6 +44,11 @@ class CheckContext:
     """The comparisons made and held this run, per kind and operation (:func:`_compared`)."""
     making: list[tuple[str, ...]] = field(default_factory=list)
     """The comparisons the running check has made: forgotten if it fails (``run_checks``)."""
+    writes: int = 0
+    """Writes sent so far (``Session.send`` counts them): the comparisons made before a write
+    are made again after it, since what a figure or a second read must show may have moved."""
+    compared_at: int = 0
+    """The count of :attr:`writes` the comparisons in :attr:`compared` were made at."""
     derivations_live: bool = False
     """Whether ``derived_figure_agreement`` also judges a live target (off: between two reads
     of production a figure may move, a play counted or a message read)."""
@@ -548,10 +553,14 @@ def _relation(shape: Any) -> bool:
 
 
 def _compared(ctx: CheckContext, key: tuple[str, ...]) -> bool:
-    """Whether this comparison was already made in this run (each costs a read, so each kind
-    of answer is compared a few times per operation, not on every example). One that failed
+    """Whether this comparison was already made in this run since the last write (each costs
+    a read, so each kind of answer is compared a few times per operation and state of the
+    target, not on every example). One that failed
     is made again when asked again: Hypothesis replays a failing example to report it, and the
     replay must meet the same failure, not skip it and pass."""
+    if ctx.compared_at != ctx.writes:  # the world may have moved: judge it afresh
+        ctx.compared.clear()
+        ctx.compared_at = ctx.writes
     seen = ctx.compared.setdefault(key[:2], set())
     if key in seen or len(seen) >= COMPARISONS_PER_OPERATION:
         return True

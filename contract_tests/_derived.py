@@ -66,7 +66,7 @@ def disagreement(
     sources = _Sources(spec, ex, read, afford)
     for d in op.derived:
         observed = value_at(ex.body, d.figure)
-        if not _is_number(observed):
+        if not _is_number(observed) and not (observed is None and _present(ex.body, d.figure)):
             continue  # absent or not a figure: the schema check reports a wrong shape
         sources.used = []
         try:
@@ -85,6 +85,15 @@ def value_at(body: Any, path: str) -> Any:
             return None
         body = body[key]
     return body
+
+
+def _present(body: Any, path: str) -> bool:
+    """Whether a body holds the dotted path, null or not: a derived figure answered as null
+    where what it derives from is known is judged (``null`` is no sum of anything), one left
+    out is not (a field may be absent where its record is not fully loaded)."""
+    *parents, last = path.split(".")
+    holder = value_at(body, ".".join(parents)) if parents else body
+    return isinstance(holder, Mapping) and last in holder
 
 
 class _Sources:
@@ -190,6 +199,8 @@ def _total(values: list[Any]) -> Any:
 
 
 def _agrees(expected: Any, observed: Any) -> bool:
+    if observed is None:
+        return False
     if isinstance(expected, int) and isinstance(observed, int):
         return expected == observed
     return bool(abs(float(expected) - float(observed)) <= CENT)

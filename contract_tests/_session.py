@@ -76,6 +76,8 @@ class Session:
         except BudgetExhausted as exc:  # a live run spent its budget: the rest is not run
             current().budget_spent(draft.op.id)  # listed as unchecked, never as passed
             skip(str(exc))
+        if not draft.op.read_only:
+            self.ctx.writes += 1
         return Exchange(
             draft.op, tier, response.request, response, self.target.now(), self.target.secrets
         )

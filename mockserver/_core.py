@@ -26,6 +26,7 @@ from spec import Operation, Spec
 from ._auth import AuthResult, TokenStore
 from ._behaviours import BEHAVIOURS, Call, check_registry
 from ._clock import Clock
+from ._facts import settle
 from ._faults import MESSAGES, Fault, FaultInjector, fault_body
 from ._headers import ascii_headers, header_value
 from ._ratelimit import Decision, RateLimiter
@@ -328,6 +329,8 @@ class MockCore:
             )
             call = Call(op, self.store, ctx, path, query, body, auth.user_id, call_now, self.tokens)
             status = BEHAVIOURS[op.id](call)
+            if not op.read_only:
+                settle(self.store)
             response = op.responses[status]
             if response.schema is None:
                 if ctx.content is None:  # a file with no behaviour to write it: a bug here

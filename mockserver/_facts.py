@@ -117,6 +117,22 @@ def recount(store: Store, track_id: Any) -> None:
             album["plays"] = plays(tracks[t] for t in ids if t in tracks)
 
 
+def duration_of(store: Store, playlist: Record) -> int:
+    """How long a playlist lasts: the durations of its tracks added up (ms)."""
+    tracks = store.records["Track"]
+    return sum(
+        int(tracks[t].get("duration") or 0) for t in playlist.get("tracks") or () if t in tracks
+    )
+
+
+def settle(store: Store) -> None:
+    """Bring the sums kept on records that restate other records up to date after any write:
+    a playlist's ``totalDuration`` follows its tracks whichever write moved them (an added or
+    removed track, a deleted one, a track's new duration, a new playlist)."""
+    for playlist in store.records["Playlist"].values():
+        playlist["totalDuration"] = duration_of(store, playlist)
+
+
 # -- money ------------------------------------------------------------------------------------
 
 

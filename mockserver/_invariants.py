@@ -8,7 +8,8 @@ an answer built from the store can be trusted to agree with every other answer:
 - a purchase charges the track's base plus the platform fee, and every licence comes from a
   purchase of the same track by the same user, of the type that purchase grants;
 - counters equal the records they count: a track's likes are its library saves, its reposts
-  its repost edges, an album's plays the plays of its tracks;
+  its repost edges, an album's plays the plays of its tracks, a playlist's length the durations
+  of its tracks;
 - relations resolve: every id a record names exists;
 - no timestamp of something that happened lies after the mock clock's now;
 - each artist has at most one default licence preset.
@@ -96,6 +97,11 @@ def _counters(store: Store) -> Iterator[str]:
         total = _facts.plays(tracks[t] for t in album.get("tracks") or () if t in tracks)
         if album.get("plays") != total:
             yield f"Album {album['id']} says {album.get('plays')} plays, its tracks {total}"
+    for playlist in store.all("Playlist"):
+        lasts = _facts.duration_of(store, playlist)
+        if playlist.get("totalDuration") != lasts:
+            said = playlist.get("totalDuration")
+            yield f"Playlist {playlist['id']} says it lasts {said} ms, its tracks {lasts}"
 
 
 def domain_violations(store: Store) -> list[str]:

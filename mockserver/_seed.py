@@ -128,7 +128,7 @@ def derive(store: Store) -> None:
     """Counters and sums that restate other records: a track's likes are its library saves and
     its reposts its repost edges; an album's plays are its tracks' plays; a playlist lasts as
     long as its tracks; comments are numbered in order on their track."""
-    from ._facts import plays, reposts_of, saves_of
+    from ._facts import plays, reposts_of, saves_of, settle
 
     currency = store.spec.rule("commerce.currency")
     for resource in ("Track", "LicensePreset", "Payout", "Transaction", "Purchase"):
@@ -141,9 +141,7 @@ def derive(store: Store) -> None:
         track["reposts_count"] = reposts_of(store, track["id"])
     for album in store.records["Album"].values():
         album["plays"] = plays(tracks[t] for t in album.get("tracks") or () if t in tracks)
-    for playlist in store.records["Playlist"].values():
-        durations = [tracks[t].get("duration") or 0 for t in playlist.get("tracks") or ()]
-        playlist["totalDuration"] = sum(durations) if durations else 0
+    settle(store)
     positions: dict[Any, int] = {}
     for comment in store.records["Comment"].values():
         key = comment.get("_track")

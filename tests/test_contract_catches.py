@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
@@ -746,6 +747,31 @@ def test_each_derived_figure_is_recomputed(op_id: str) -> None:
         assert [f.check for f in failures] == ["derived_figure_agreement"], figure
         assert f"{figure} = " in failures[0].expected
         assert figure in failures[0].observed
+
+
+def test_a_derived_figure_answered_as_null_disagrees_but_one_left_out_does_not() -> None:
+    """``null`` is no sum of anything: a playlist whose tracks are known lasts some time."""
+
+    def length(change: Callable[[dict[str, Any]], None]) -> Breakage:
+        def breakage(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+            if request.url.path.endswith("/playlists/1"):
+                body = response.json()
+                change(body["playlist"])
+                return _rewrite(response, body)
+            return response
+
+        return breakage
+
+    op = API.operations["playlists.show"]
+    for change, failing in (
+        (lambda shown: shown.update(totalDuration=None), ["derived_figure_agreement"]),
+        (lambda shown: shown.pop("totalDuration"), []),
+    ):
+        with Session(BrokenTarget(length(change))) as session:
+            ex = session.send(Draft(op, "/playlists/1", {}), "token")
+            failures = run_checks(session.ctx, ex, ("derived_figure_agreement",))
+        assert [f.check for f in failures] == failing
+    assert "totalDuration" not in ex.body["playlist"]
 
 
 def test_a_derived_figure_failure_shows_both_values_and_the_reads() -> None:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from contract_tests import MockTarget
-from contract_tests._failures import WriteNotPersisted
+from contract_tests._failures import DerivedFigureWrong, WriteNotPersisted
 from contract_tests.suite.test_stateful import (
     ApiMachine,
     BeatRequestMachine,
@@ -178,6 +178,38 @@ def test_a_machine_reports_a_write_that_was_not_stored(
     assert re.match(reported_by, failure.operation), failure.operation
     assert re.search(expected, failure.expected), failure.expected
     assert str(failure).startswith("A write did not persist [write_persists]")
+
+
+class LengthNotKept(MockTarget):
+    """The mock, except that a playlist's ``totalDuration`` keeps the value it had when it was
+    made: right for a new playlist, stale once a track is added or removed."""
+
+    def transport(self) -> httpx.BaseTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        playlists = self.mock.store.records["Playlist"]
+        kept = {pid: p.get("totalDuration") for pid, p in playlists.items()}
+        response = self.mock.handler(request)
+        for pid, length in kept.items():
+            if pid in playlists:
+                playlists[pid]["totalDuration"] = length
+        self.mock.store.touch()
+        return response
+
+
+def test_a_machine_reports_a_derived_figure_that_does_not_follow_a_write() -> None:
+    """Each comparison is made once per state of the target: the same playlist read again
+    after a write is judged again, so a length that stayed behind its tracks is reported."""
+
+    def broken() -> MockTarget:
+        return LengthNotKept(BeatPassMock(seed=1, rate_limits=False))
+
+    with pytest.raises(DerivedFigureWrong) as caught:
+        run_state_machine_as_test(PlaylistMachine.for_target(broken), settings=QUICK)
+    assert caught.value.check == "derived_figure_agreement"
+    assert caught.value.operation.startswith("playlists.show")
+    assert "playlist.totalDuration" in caught.value.expected
 
 
 @pytest.mark.parametrize(

@@ -290,6 +290,34 @@ def test_a_new_playlist_is_private_unless_asked(seed: int) -> None:
     assert as_user(api, 7).get(f"/playlists/{shared['id']}").json()["playlist"]["public"] is True
 
 
+def _length(me: httpx.Client, playlist: int) -> tuple[int, int]:
+    """A playlist's ``totalDuration`` and the durations of the tracks it lists, added up."""
+    shown = me.get(f"/playlists/{playlist}").json()["playlist"]
+    listed = me.get(f"/playlists/{playlist}/tracks", params={"perPage": 100}).json()
+    return shown["totalDuration"], sum(t["duration"] for t in listed["pagination"]["data"])
+
+
+def test_a_playlist_lasts_as_long_as_its_tracks_whatever_moved_them(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    mine = next(p for p in api.owned("Playlist", 1) if len(p["tracks"]) >= 2)
+    pid, first, second = mine["id"], mine["tracks"][0], mine["tracks"][1]
+    outside = next(t["id"] for t in api.records("Track") if t["id"] not in mine["tracks"])
+    before = _length(me, pid)
+    assert before[0] == before[1]
+    assert me.post(f"/playlists/{pid}/tracks/add", json={"ids": [outside]}).status_code == 200
+    assert me.post(f"/playlists/{pid}/tracks/remove", json={"ids": [first]}).status_code == 200
+    after = _length(me, pid)
+    assert after[0] == after[1] != before[0]
+    track = next(t for t in api.records("Track") if t["id"] == second)
+    owner = as_user(api, min(api.store.owners(track) or ()))  # a deleted track leaves it too
+    assert owner.delete(f"/tracks/{second}").status_code == 200
+    gone = _length(me, pid)
+    assert gone[0] == gone[1] < after[0]
+    created = me.post("/playlists", json={"name": "new"}).json()["playlist"]
+    assert _length(me, created["id"]) == (0, 0)
+
+
 # -- artist credits and the Spotify stand-in --------------------------------------------------
 
 

@@ -142,6 +142,10 @@ BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
         lambda api: api.records("Album")[0].update(plays=-1),
         "says -1 plays",
     ),
+    "a playlist whose length is not its tracks'": (
+        lambda api: api.records("Playlist")[0].update(totalDuration=1),
+        "lasts 1 ms",
+    ),
     "a bpm outside 40-250": (
         lambda api: api.records("Track")[0].update(bpm=758),
         "758 is no bpm",

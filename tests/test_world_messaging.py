@@ -78,3 +78,23 @@ def test_conversations_are_listed_by_most_recent_activity(api: BeatPassMock) -> 
         json={"conversation_id": older["conversation"]["id"], "message_text": "c"},
     )
     assert _listed(me)[:2] == [older["conversation"]["id"], newer["conversation"]["id"]]
+
+
+def test_followed_users_for_messaging_are_the_callers_follows_and_follow_a_new_follow(
+    api: BeatPassMock,
+) -> None:
+    me = as_user(api, 40)
+    follows = [u["id"] for u in me.get("/users/me/followed-users").json()["pagination"]["data"]]
+    listed = [u["id"] for u in me.get("/messaging/followed-users").json()["data"]]
+    assert listed == follows
+    other = next(u["id"] for u in api.records("User") if u["id"] not in [*follows, 40])
+    assert me.post(f"/users/{other}/follow").status_code == 200
+    assert [u["id"] for u in me.get("/messaging/followed-users").json()["data"]] == sorted(
+        [*follows, other]
+    )
+
+
+def test_users_to_message_are_everyone_but_the_caller(api: BeatPassMock) -> None:
+    found = [u["id"] for u in as_user(api, 40).get("/messaging/search-users").json()["data"]]
+    assert 40 not in found
+    assert sorted(found) == sorted(u["id"] for u in api.records("User") if u["id"] != 40)

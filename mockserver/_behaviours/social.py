@@ -59,6 +59,8 @@ def _follow_status(call: Call) -> int:
 def _followers(call: Call, kind: str, resource: str, *, followed: bool) -> int:
     _scope(call)
     target = call.ctx.records.get(resource) or call.ctx.records.get("User")
+    if target is None and call.user_id is not None:  # no one named: the caller's own
+        target = call.store.get("User", call.user_id)
     if target is None:
         return call.success
     edges = call.store.edges[kind]
