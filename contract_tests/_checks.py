@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from spec import Spec
 
@@ -49,6 +50,8 @@ class CheckContext:
     are made again after it, since what a figure or a second read must show may have moved."""
     compared_at: int = 0
     """The count of :attr:`writes` the comparisons in :attr:`compared` were made at."""
+    failing: set[tuple[str, ...]] = field(default_factory=set)
+    """The comparisons that failed: made again whenever asked, whatever the budget left."""
     derivations_live: bool = False
     """Whether ``derived_figure_agreement`` also judges a live target (off: between two reads
     of production a figure may move, a play counted or a message read)."""
@@ -473,49 +476,120 @@ def detail_reads(spec: Spec) -> dict[str, tuple[str, str, str]]:
 
 def _detail_reads(spec: Spec) -> dict[str, tuple[str, str, str]]:
     """Per resource, its documented detail read: (operation id, path template, response key),
-    e.g. ``Track: (tracks.show, /tracks/{id}, track)``. Only reads whose answer holds the record
-    under one key, and whose one path parameter is its id."""
+    e.g. ``Track: (tracks.show, /tracks/{id}, track)``; the shortest of the reads that name
+    the record by its id (:func:`identified_reads`), whatever the parameter is called
+    (``/exclusive-license-presets/{preset}``)."""
     found: dict[str, tuple[str, str, str]] = {}
-    for op in sorted(spec.operations.values(), key=lambda o: (len(o.path), o.id)):
-        params = op.path_params
-        if not op.read_only or len(params) != 1 or params[0].resource != op.resource:
-            continue
-        schema = op.responses[op.success_status].schema or {}
-        spot = {"resource": op.resource}
-        keys = [k for k, v in schema.get("properties", {}).items() if v == spot]
-        if op.resource is not None and keys and params[0].name in ("id",):
-            found.setdefault(op.resource, (op.id, op.path.replace("{id}", "{}"), keys[0]))
+    for op_id, (resource, param, key, by_id) in identified_reads(spec).items():
+        if by_id:
+            path = spec.operations[op_id].path.replace("{" + param + "}", "{}")
+            found.setdefault(resource, (op_id, path, key))
     return found
 
 
-def _primary(ctx: CheckContext, ex: Exchange) -> tuple[str, str, Mapping[str, Any]] | None:
-    """The record a detail answer is about: (resource, requested id, the object answered)."""
+_IDENTIFIED: dict[int, tuple[Spec, dict[str, tuple[str, str, str, bool]]]] = {}
+
+
+def identified_reads(spec: Spec) -> dict[str, tuple[str, str, str, bool]]:
+    """Per read that answers for one record its path names: (resource, path parameter,
+    response key, whether the parameter is the record's id), shortest paths first. A read
+    whose one path parameter names a record of its own resource and whose answer holds that
+    resource under one key: ``genres.show`` (``/genres/{name}``, a name), ``tracks.show``."""
+    cached = _IDENTIFIED.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        found: dict[str, tuple[str, str, str, bool]] = {}
+        for op in sorted(spec.operations.values(), key=lambda o: (len(o.path), o.id)):
+            params = op.path_params
+            if not op.read_only or op.resource is None or len(params) != 1:
+                continue
+            if params[0].resource != op.resource:
+                continue
+            schema = op.responses[op.success_status].schema or {}
+            spot = {"resource": op.resource}
+            keys = [k for k, v in schema.get("properties", {}).items() if v == spot]
+            if keys:
+                p = params[0]
+                by_id = p.name == "id" or p.schema.get("type") == "integer"
+                found[op.id] = (op.resource, p.name, keys[0], by_id)
+        cached = _IDENTIFIED[id(spec)] = (spec, found)
+    return cached[1]
+
+
+def _primary(ctx: CheckContext, ex: Exchange) -> tuple[str, str, Mapping[str, Any], bool] | None:
+    """The record a detail answer is about: (resource, requested value, the object answered,
+    whether the value is its id)."""
     from ._acceptance import path_values
 
     if not ex.op.read_only or ex.status >= 300 or not isinstance(ex.body, Mapping):
         return None
-    detail = detail_reads(ctx.spec).get(ex.op.resource or "")
-    if detail is None or detail[0] != ex.op.id:
+    read = identified_reads(ctx.spec).get(ex.op.id)
+    if read is None:
         return None
-    obj = ex.body.get(detail[2])
-    requested = path_values(ex.op, ex.request.url.path).get("id")
+    resource, param, key, by_id = read
+    obj = ex.body.get(key)
+    requested = path_values(ex.op, ex.request.url.path).get(param)
     if not isinstance(obj, Mapping) or requested is None:
         return None
-    return ex.op.resource or "", requested, obj
+    return resource, requested, obj, by_id
+
+
+_NAMES = ("slug", "name", "uuid")
+"""The fields a record is also named by in a path (``/genres/{name}``, ``/channel/{slug}``)."""
 
 
 @check
 def answer_matches_request(ctx: CheckContext, ex: Exchange) -> None:
-    """A detail read answers for the id it was asked about, not for another record."""
+    """A read of one record answers for the record its path names, not for another: the id
+    asked for, or, where the path names it otherwise, a record with that name or slug. A page
+    of a list is the page asked for, of the size asked for."""
+    _page_asked(ex)
     found = _primary(ctx, ex)
-    if found is not None and str(found[2].get("id")) != found[1]:
+    if found is None:
+        return
+    resource, requested, obj, by_id = found
+    keys = ("id",) if by_id else ("id", *_NAMES)
+    if not any(str(obj.get(k)) == requested for k in keys if k in obj):
+        shown = ", ".join(f"{k} {obj[k]!r}" for k in keys if k in obj)
         raise _fail(
             f.WrongRecord,
             "answer_matches_request",
             ex,
-            f"{found[0]} {found[1]} (the id requested)",
-            f"{found[0]} {found[2].get('id')!r}",
+            f"{resource} {requested} (the {'id' if by_id else 'record'} requested)",
+            f"{resource} {shown or 'without an id'}",
         )
+
+
+_PAGE_SIZE = ("per_page", "perPage")
+"""The query parameters that ask for a page's size (the operations name it either way)."""
+
+
+def _page_asked(ex: Exchange) -> None:
+    """The one pagination envelope of a success answer, against the page and size asked."""
+    response = ex.op.responses.get(ex.status)
+    if ex.status >= 300 or response is None or response.schema is None or ex.body is None:
+        return
+    asked = ex.request.url.params
+    documented = {p.name for p in ex.op.query_params}  # an undocumented one may be ignored
+    wanted = {
+        key: str(int(asked[name]))
+        for key, names in (("current_page", ("page",)), ("per_page", _PAGE_SIZE))
+        for name in names
+        if name in documented and name in asked and asked[name].isdigit()
+    }
+    if not wanted:
+        return
+    pages = list(pages_in(response.schema, ex.body))
+    if len(pages) != 1:  # several lists in one answer: which one a page asks for is unsaid
+        return
+    for key, value in wanted.items():
+        if str(pages[0].get(key)) != value:
+            raise _fail(
+                f.WrongRecord,
+                "answer_matches_request",
+                ex,
+                f"{key} {value} (as asked)",
+                f"{key} {pages[0].get(key)!r}",
+            )
 
 
 _UNCOMPARED = object()
@@ -555,13 +629,16 @@ def _relation(shape: Any) -> bool:
 def _compared(ctx: CheckContext, key: tuple[str, ...]) -> bool:
     """Whether this comparison was already made in this run since the last write (each costs
     a read, so each kind of answer is compared a few times per operation and state of the
-    target, not on every example). One that failed
-    is made again when asked again: Hypothesis replays a failing example to report it, and the
-    replay must meet the same failure, not skip it and pass."""
+    target, not on every example). One that failed is made again whenever asked, budget or
+    not: Hypothesis replays a failing example to report it, and the replay must meet the same
+    failure, not skip it and pass (a "flaky" report)."""
     if ctx.compared_at != ctx.writes:  # the world may have moved: judge it afresh
         ctx.compared.clear()
         ctx.compared_at = ctx.writes
     seen = ctx.compared.setdefault(key[:2], set())
+    if key in ctx.failing:  # Hypothesis's replay of a failing example must meet it again
+        ctx.making.append(key)
+        return False
     if key in seen or len(seen) >= COMPARISONS_PER_OPERATION:
         return True
     seen.add(key)
@@ -596,8 +673,14 @@ def list_detail_agreement(ctx: CheckContext, ex: Exchange) -> None:
         made += 1
         body = ctx.read(detail[0], detail[1].format(obj["id"]), ex.tier)
         other = body.get(detail[2]) if isinstance(body, Mapping) else None
-        if not isinstance(other, Mapping):
-            continue  # the detail read failed: positive_data_acceptance reports that one
+        if not isinstance(other, Mapping):  # a record listed that its own read denies
+            raise _fail(
+                f.DanglingReference,
+                "list_detail_agreement",
+                ex,
+                f"{resource} {obj['id']} readable through {detail[0]}, as listed",
+                f"GET {detail[1].format(obj['id'])} did not answer it",
+            )
         problem = disagreement(obj, other)
         if problem:
             raise _fail(
@@ -617,9 +700,10 @@ def tier_agreement(ctx: CheckContext, ex: Exchange) -> None:
     found = _primary(ctx, ex)
     if found is None or _compared(ctx, ("tier", ex.op.id, found[1])):
         return
-    detail = detail_reads(ctx.spec)[found[0]]
-    body = ctx.read(ex.op.id, ex.op.path.replace("{id}", found[1]), "token")
-    other = body.get(detail[2]) if isinstance(body, Mapping) else None
+    _, param, key, _ = identified_reads(ctx.spec)[ex.op.id]
+    path = ex.op.path.replace("{" + param + "}", quote(found[1], safe=""))
+    body = ctx.read(ex.op.id, path, "token")
+    other = body.get(key) if isinstance(body, Mapping) else None
     problem = disagreement(found[2], other) if isinstance(other, Mapping) else ""
     if problem:
         raise _fail(
@@ -720,6 +804,7 @@ def run_checks(
                 recorder.drift(failure)
                 for key in ctx.making:  # a failed comparison is made again when replayed
                     ctx.compared[key[:2]].discard(key)
+                    ctx.failing.add(key)
     finally:  # a check that raised otherwise (a live budget spent by its read) still counts
         recorder.checked(names[:ran], failed)
     if ctx.tally:

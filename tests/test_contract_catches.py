@@ -13,7 +13,7 @@ import pytest
 
 import spec
 from contract_tests import CHECKS, MockTarget, Session
-from contract_tests._checks import DEFAULT_CHECKS, run_checks
+from contract_tests._checks import DEFAULT_CHECKS, CheckContext, _compared, run_checks
 from contract_tests._checks import disagreement as fields_disagree
 from contract_tests._derived import disagreement
 from contract_tests._requests import Draft
@@ -534,6 +534,38 @@ def one_track_too_many(request: httpx.Request, response: httpx.Response) -> http
     return _rewrite(response, body)
 
 
+def another_artist_suggested(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """The suggestion read answers for the next artist (its id and data), not the one asked."""
+    body = response.json()
+    if "/search/suggestions/artist/" in request.url.path and isinstance(body.get("artist"), dict):
+        body["artist"]["id"] += 1
+    return _rewrite(response, body)
+
+
+def another_genre(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """A genre read by name answers for another genre."""
+    body = response.json()
+    if isinstance(body.get("genre"), dict):
+        body["genre"].update(id=999, name="polka", display_name="Polka")
+    return _rewrite(response, body)
+
+
+def presets_listed_otherwise(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """The presets list shows every preset at 0.99; each preset's own read says otherwise."""
+    body = response.json()
+    if request.url.path.endswith("/exclusive-license-presets"):
+        for preset in body.get("presets", []):
+            preset["price"] = 0.99
+    return _rewrite(response, body)
+
+
+def listed_albums_unreadable(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Albums are listed, but reading any of them answers 404."""
+    if request.url.path.rsplit("/", 2)[-2:-1] == ["albums"]:
+        return _rewrite(response, {"message": "Not found."}, status=404)
+    return response
+
+
 MEANING = [
     pytest.param(
         rename_in_lists,
@@ -600,6 +632,38 @@ MEANING = [
         id="dangling-artist",
     ),
     pytest.param(
+        another_artist_suggested,
+        "search.suggestions.artist.show",
+        "token",
+        "/search/suggestions/artist/1",
+        "answer_matches_request",
+        id="suggestion-for-another-artist",
+    ),
+    pytest.param(
+        another_genre,
+        "genres.show",
+        "token",
+        "/genres/hip-hop",
+        "answer_matches_request",
+        id="genre-by-another-name",
+    ),
+    pytest.param(
+        presets_listed_otherwise,
+        "exclusive_license_presets.list",
+        "token",
+        "/exclusive-license-presets",
+        "list_detail_agreement",
+        id="preset-list-disagrees-with-its-detail",
+    ),
+    pytest.param(
+        listed_albums_unreadable,
+        "albums.list",
+        "token",
+        "/albums",
+        "list_detail_agreement",
+        id="listed-album-unreadable",
+    ),
+    pytest.param(
         one_track_too_many,
         "artist.profile.show",
         "token",
@@ -636,6 +700,46 @@ def test_the_real_mock_keeps_the_meaning(
     assert _valid_request_failures(target, op_id, tier, path) == []
 
 
+def page_one_of_fifteen(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Whatever page and size are asked, the first page of 15 (a consistent envelope)."""
+    body = response.json()
+    page = body.get("tracks") if isinstance(body, dict) else None
+    if isinstance(page, dict) and "per_page" in page:
+        total = page["total"]
+        page.update(current_page=1, per_page=15, last_page=max(1, -(-total // 15)))
+        page.update({"from": 1 if total else None, "to": min(15, total) or None})
+        page["data"] = page["data"][:15]
+    return _rewrite(response, body)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), [({"per_page": "5"}, "per_page 5"), ({"page": "2"}, "current_page 2")]
+)
+def test_a_page_is_the_one_asked_for(query: dict[str, str], expected: str) -> None:
+    def failures(target: MockTarget) -> list[str]:
+        with Session(target) as session:
+            ex = session.send(Draft(API.operations["tracks.list"], "/tracks", query), "token")
+            return [f.expected for f in run_checks(session.ctx, ex, ("answer_matches_request",))]
+
+    assert failures(BrokenTarget(page_one_of_fifteen)) == [f"{expected} (as asked)"]
+    assert failures(MockTarget(BeatPassMock(seed=4, rate_limits=False))) == []
+
+
+def test_a_failed_comparison_is_made_again_when_the_budget_is_spent() -> None:
+    """Hypothesis replays a failing example: its comparison must run again, or the replay
+    passes and the failure is reported as flaky."""
+    ctx = CheckContext(API)
+    assert not _compared(ctx, ("list", "op", "token", "1"))
+    ctx.failing.add(("list", "op", "token", "1"))  # as run_checks notes a failure
+    ctx.compared[("list", "op")].discard(("list", "op", "token", "1"))
+    for other in ("2", "3", "4"):
+        assert not _compared(ctx, ("list", "op", "token", other))
+    assert _compared(ctx, ("list", "op", "token", "5"))  # the budget is spent...
+    assert not _compared(ctx, ("list", "op", "token", "1"))  # ...but not for a failure
+    ctx.writes += 1  # a write: every comparison may be made again
+    assert not _compared(ctx, ("list", "op", "token", "5"))
+
+
 def test_null_against_a_value_disagrees_but_an_unloaded_relation_does_not() -> None:
     assert fields_disagree({"id": 1, "image": None}, {"id": 1, "image": "a.jpg"}).startswith(
         "image: None vs a.jpg"
@@ -662,8 +766,6 @@ def test_live_one_answer_spends_one_read_on_comparisons() -> None:
     """Offline a list's answer compares a few of each resource it holds; live (no store to
     ask), where every read spends the run's budget, one."""
     from dataclasses import replace as changed
-
-    from contract_tests._checks import CheckContext
 
     def reads_of(live: bool) -> int:
         with Session(MockTarget(BeatPassMock(seed=4, rate_limits=False))) as session:
