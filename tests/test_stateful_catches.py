@@ -14,6 +14,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from contract_tests import MockTarget
 from contract_tests._failures import DerivedFigureWrong, WriteNotPersisted
 from contract_tests.suite.test_stateful import (
+    AlbumMachine,
     ApiMachine,
     BeatRequestMachine,
     CollectionMachine,
@@ -180,6 +181,52 @@ def test_a_machine_reports_a_write_that_was_not_stored(
     assert str(failure).startswith("A write did not persist [write_persists]")
 
 
+class Stale(MockTarget):
+    """The mock, except for one stale answer: ``"update"``, a PUT answers the record as it was
+    before the write (the write itself is stored); ``"detail"``, a GET of one album answers
+    what it answered the first time (a cache never invalidated)."""
+
+    def __init__(self, mock: BeatPassMock, kind: str) -> None:
+        super().__init__(mock)
+        self.kind = kind
+        self.first: dict[str, httpx.Response] = {}
+
+    def transport(self) -> httpx.BaseTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if self.kind == "update" and request.method == "PUT":
+            before = self.mock.handler(httpx.Request("GET", request.url, headers=request.headers))
+            after = self.mock.handler(request)
+            return httpx.Response(after.status_code, content=before.content, headers=after.headers)
+        if self.kind == "detail" and request.method == "GET" and re.search(r"/albums/\d+$", path):
+            if path not in self.first:
+                self.first[path] = self.mock.handler(request)
+            return self.first[path]
+        return self.mock.handler(request)
+
+
+@pytest.mark.parametrize(
+    ("machine", "kind", "expected"),
+    [
+        (AlbumMachine, "update", "just sent"),
+        (PlaylistMachine, "update", "just sent"),
+        (AlbumMachine, "detail", "last set"),
+    ],
+)
+def test_a_machine_reports_a_stale_answer(
+    machine: type[ApiMachine], kind: str, expected: str
+) -> None:
+    def broken() -> MockTarget:
+        return Stale(BeatPassMock(seed=machine.seed, rate_limits=False), kind)
+
+    with pytest.raises(WriteNotPersisted) as caught:
+        run_state_machine_as_test(machine.for_target(broken), settings=QUICK)
+    assert caught.value.check == "write_persists"
+    assert expected in caught.value.expected, caught.value.expected
+
+
 class LengthNotKept(MockTarget):
     """The mock, except that a playlist's ``totalDuration`` keeps the value it had when it was
     made: right for a new playlist, stale once a track is added or removed."""
@@ -222,6 +269,7 @@ def test_a_machine_reports_a_derived_figure_that_does_not_follow_a_write() -> No
         (PresetMachine, 5),
         (MessagingMachine, 6),
         (PurchaseMachine, 7),
+        (AlbumMachine, 8),
     ],
 )
 def test_the_machine_passes_on_the_unbroken_mock(machine: type[ApiMachine], seed: int) -> None:

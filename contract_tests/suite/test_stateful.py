@@ -243,6 +243,9 @@ class CrudMachine(ApiMachine):
         if record.deleted:
             return self.expect(ex, 404, why=f"{self.key} {rid} was deleted")
         self.expect(ex, 200, why=f"the owner updates {self.key} {rid}")
+        answered = ex.body.get(self.key) if isinstance(ex.body, dict) else None
+        if isinstance(answered, dict) and "name" in body and answered.get("name") != body["name"]:
+            raise self.lost(ex, f"name {body['name']!r} (just sent) in the answer", answered)
         self.apply_update(record, body)
 
     def deleted(self, rid: int) -> None:
@@ -525,6 +528,41 @@ class CollectionMachine(CrudMachine):
                 listed = {item["id"] for item in page["data"]}
                 if not set(alive) <= listed or listed & {i for i in self.model if i not in alive}:
                     raise self.lost(ex, f"the live created collections {alive} listed", listed)
+
+
+@dataclass
+class AlbumModel(Crud):
+    description: str | None = None
+
+
+class AlbumMachine(CrudMachine):
+    """Create, rename, describe and delete albums: each reads back as last written, and each
+    update's answer shows what was sent."""
+
+    seed = 8
+    prefix, collection, key = "albums", "/albums", "album"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[int, AlbumModel] = {}
+
+    def create_body(self, name: str, data: st.DataObject) -> dict[str, Any]:
+        return {"name": name, "description": data.draw(TEXTS, label="description")}
+
+    def new_model(self, name: str, body: dict[str, Any], ex: Exchange) -> AlbumModel:
+        return AlbumModel(name, description=body["description"])
+
+    def update_body(self, name: str, data: st.DataObject) -> dict[str, Any]:
+        return {"name": name, "description": data.draw(TEXTS, label="description")}
+
+    def apply_update(self, record: Any, body: dict[str, Any]) -> None:
+        super().apply_update(record, body)
+        record.description = body["description"]
+
+    def read_back(self, rid: int, record: Any, ex: Exchange) -> None:
+        got = ex.body["album"].get("description")
+        if got != record.description:
+            raise self.lost(ex, f"description {record.description!r} (last set)", got)
 
 
 # -- 3. beat requests -------------------------------------------------------------------------
@@ -1249,6 +1287,7 @@ MACHINES = [
     pytest.param(PresetMachine, 15, 25, id="presets"),
     pytest.param(MessagingMachine, 20, 25, id="messaging"),
     pytest.param(PurchaseMachine, 15, 25, id="purchases"),
+    pytest.param(AlbumMachine, 10, 20, id="albums"),
 ]
 
 
