@@ -290,6 +290,14 @@ def test_a_new_playlist_is_private_unless_asked(seed: int) -> None:
     assert as_user(api, 7).get(f"/playlists/{shared['id']}").json()["playlist"]["public"] is True
 
 
+@pytest.mark.parametrize(("length", "status"), [(19, 422), (20, 200), (170, 200), (171, 422)])
+def test_a_playlist_description_takes_20_to_170_characters(
+    me: httpx.Client, length: int, status: int
+) -> None:
+    answer = me.post("/playlists", json={"name": "x", "description": "d" * length})
+    assert answer.status_code == status, answer.text
+
+
 def _length(me: httpx.Client, playlist: int) -> tuple[int, int]:
     """A playlist's ``totalDuration`` and the durations of the tracks it lists, added up."""
     shown = me.get(f"/playlists/{playlist}").json()["playlist"]
