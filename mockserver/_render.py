@@ -249,6 +249,8 @@ class BodyBuilder:
             resource = item["resource"]
             everything = self.collection(resource, f"{path}.data" if path else "data")
             total = len(everything)
+            if not any(p.name == "page" for p in self.ctx.op.query_params):
+                per_page = max(per_page, total)  # no page to ask for: every item on one page
             data: list[Any] = [self.show(resource, r) for r in everything[start : start + per_page]]
         else:
             base = f"{path}.data" if path else "data"

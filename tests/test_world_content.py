@@ -298,6 +298,27 @@ def test_a_playlist_description_takes_20_to_170_characters(
     assert answer.status_code == status, answer.text
 
 
+def test_a_list_with_no_page_to_ask_for_holds_every_item_on_one_page(me: httpx.Client) -> None:
+    """``GET /playlists`` documents no ``page``: a caller with many playlists sees them all."""
+    assert not any(p.name == "page" for p in API.operations["playlists.list"].query_params)
+    for n in range(30):
+        assert me.post("/playlists", json={"name": f"mix {n}"}).status_code == 200
+    page = me.get("/playlists").json()["pagination"]
+    assert page["last_page"] == 1
+    assert len(page["data"]) == page["total"] >= 30
+
+
+def test_lyrics_are_listed_page_by_page_to_the_last(me: httpx.Client) -> None:
+    first = me.get("/lyrics").json()["pagination"]
+    seen = [
+        x["id"]
+        for page in range(1, first["last_page"] + 1)
+        for x in me.get("/lyrics", params={"page": page}).json()["pagination"]["data"]
+    ]
+    assert first["last_page"] > 1
+    assert len(set(seen)) == len(seen) == first["total"]
+
+
 def _length(me: httpx.Client, playlist: int) -> tuple[int, int]:
     """A playlist's ``totalDuration`` and the durations of the tracks it lists, added up."""
     shown = me.get(f"/playlists/{playlist}").json()["playlist"]
