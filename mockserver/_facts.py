@@ -120,9 +120,25 @@ def recount(store: Store, track_id: Any) -> None:
 # -- money ------------------------------------------------------------------------------------
 
 
+def earner_of(store: Store, track: Record) -> Any:
+    """The one artist a track's money goes to (``commerce.sale_earner``): its first credited
+    artist, so a sale of a track credited to several artists is counted once overall, not in
+    full for each (None: a track credited to nobody)."""
+    credited = track.get("artists") or ()
+    if store.spec.rule("commerce.sale_earner") != "first_credited" or not credited:
+        return None
+    return credited[0]
+
+
+def earning_tracks(store: Store, artist_id: Any) -> list[Record]:
+    """The artist's tracks whose money is theirs (:func:`earner_of`), in id order."""
+    return [t for t in tracks_of(store, artist_id) if earner_of(store, t) == artist_id]
+
+
 def sales_of(store: Store, artist_id: Any) -> list[Record]:
-    """Completed purchases of an artist's tracks, oldest first."""
-    mine = {t["id"] for t in tracks_of(store, artist_id)}
+    """Completed purchases of the tracks whose money is the artist's (:func:`earner_of`),
+    oldest first: every read of an artist's sales, revenue, balance and ledger counts these."""
+    mine = {t["id"] for t in earning_tracks(store, artist_id)}
     return [
         p
         for p in store.all("Purchase")

@@ -501,7 +501,12 @@ def _export_formats(call: Call) -> int:
 
 
 def _earned(call: Call, track: Record) -> float:
-    """What a track's plays earn from the subscription pool (``contribution_per_play``)."""
+    """What a track's plays earn the caller from the subscription pool
+    (``contribution_per_play``): nothing when the track's money is another credited artist's
+    (``commerce.sale_earner``), so the pool pays a play once."""
+    artist = _artist(call)
+    if artist is None or f.earner_of(call.store, track) != artist["id"]:
+        return 0.0
     rate = float(call.rule("producer_intelligence.contribution_per_play"))
     return round(int(track.get("plays") or 0) * rate, 2)
 
