@@ -262,8 +262,10 @@ def growth_rate(store: Store, series: list[tuple[str, int]]) -> float | None:
 
 
 def producer_counts(store: Store, artist: Record) -> dict[str, int]:
-    """What a producer's XP and achievements count: uploads, albums, plays, likes, reposts of
-    their tracks, and the followers of their user account."""
+    """What a producer's XP, achievements, dashboard and social analytics count: uploads,
+    albums, plays, likes, reposts of their tracks, and the followers of their artist profile
+    (``GET /artists/{id}/followers``, the figure the producer analytics show too), not of the
+    user account behind it."""
     return dict(store.memo(("counts", artist["id"]), lambda: _producer_counts(store, artist)))
 
 
@@ -275,7 +277,7 @@ def _producer_counts(store: Store, artist: Record) -> dict[str, int]:
         "plays": plays(tracks),
         "likes": likes(tracks),
         "reposts": reposts(tracks),
-        "followers": len(followers_of_user(store, artist.get("_user"))),
+        "followers": len(followers_of_artist(store, artist["id"])),
     }
 
 

@@ -62,7 +62,7 @@ def _artist_analytics(call: Call) -> int:
     tracks = facts.tracks_of(call.store, artist["id"])
     call.ctx.values["analytics"] = {
         **_analytics(call, tracks),
-        "followers": len(facts.followers_of_artist(call.store, artist["id"])),
+        "followers": facts.producer_counts(call.store, artist)["followers"],
         "tracks_count": len(tracks),
     }
     return call.success

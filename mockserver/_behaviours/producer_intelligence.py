@@ -146,10 +146,12 @@ def _collaborations(tracks: list[Record]) -> list[Record]:
 
 @behaviour("producer_intelligence.social_analytics.show")
 def _social_analytics(call: Call) -> int:
+    """The producer's figures (``_facts.producer_counts``: their artist profile's followers)
+    and the users the caller follows."""
     store, tracks = call.store, _tracks(call)
     played, liked, reposted = f.plays(tracks), f.likes(tracks), f.reposts(tracks)
     call.ctx.values["analytics"] = {
-        "followers": len(f.followers_of_user(store, call.user_id)),
+        "followers": _stats(call, _artist(call))["followers"],
         "following": len(f.following_of_user(store, call.user_id)),
         "reposts": reposted,
         "likes": liked,
