@@ -332,14 +332,6 @@ def test_a_purchase_is_a_download_of_the_artists_track(api: BeatPassMock) -> Non
     assert track_after["downloads"] == track_before["downloads"] + 1
 
 
-def test_achievements_are_those_of_the_artists_owner(api: BeatPassMock) -> None:
-    with api.client() as anyone:
-        for artist_id in range(1, 6):  # artist N belongs to user N
-            listed = anyone.get(f"/artists/{artist_id}/producer-achievements").json()
-            ids = [a["id"] for a in listed["achievements"]]
-            assert ids == [a["id"] for a in api.owned("Achievement", artist_id)], artist_id
-
-
 def test_the_export_bodies_offer_exactly_the_documented_periods_and_types() -> None:
     """The body schemas list what the rules hold, so a valid request is an accepted one."""
     periods = [p["id"] for p in API.rule("insights.periods")]

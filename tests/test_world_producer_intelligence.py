@@ -183,6 +183,23 @@ def test_achievements_are_the_catalogue_unlocked_by_the_callers_counts(
     assert first["achievement"] == listed[0]
 
 
+def test_an_artists_achievements_are_those_unlocked_everywhere(api: BeatPassMock) -> None:
+    """The artist page, the producer's own PI list and the achievements leaderboard read one
+    set of unlocked achievements, whoever asks (anonymous callers included)."""
+    board = api.client(anonymous=True).get("/leaderboards/achievements").json()["producers"]
+    scores = {row["artist_id"]: row["score"] for row in board}
+    users = {a["id"]: a["_user"] for a in api.records("Artist") if "_user" in a}
+    checked = [a for a in sorted(scores, key=lambda a: -scores[a]) if a in users][:3]
+    assert scores[checked[0]] > 0
+    for artist in checked:
+        own = as_user(api, users[artist]).get("/producer-intelligence/achievements").json()
+        unlocked = [a["id"] for a in own["achievements"] if a["unlocked"]]
+        for client in (api.client(), api.client(anonymous=True)):
+            shown = client.get(f"/artists/{artist}/producer-achievements").json()
+            assert [a["id"] for a in shown["achievements"]] == unlocked
+        assert len(unlocked) == scores[artist]
+
+
 def test_a_user_with_no_artist_has_nothing_unlocked(api: BeatPassMock) -> None:
     nobody = as_user(api, 35)
     listed = nobody.get("/producer-intelligence/achievements").json()["achievements"]

@@ -113,11 +113,11 @@ def _downloads(call: Call) -> int:
 
 @behaviour("artists.producer_achievements.list")
 def _achievements(call: Call) -> int:
-    owner = call.record("Artist").get("_user")
-    mine = [
-        a for a in call.store.all("Achievement") if owner is not None and a.get("_owner") == owner
-    ]
-    call.ctx.collections["Achievement"] = mine
+    """The achievements the artist unlocked: the catalogue applied to their counts
+    (``_facts.achievements_of``), the same ones the PI achievements mark unlocked, the PI
+    dashboard lists and the achievements leaderboard counts."""
+    unlocked = facts.achievements_of(call.store, call.record("Artist"), call.now)
+    call.ctx.collections["Achievement"] = [a for a in unlocked if a["unlocked"]]
     return call.success
 
 
