@@ -397,14 +397,61 @@ PLAYS_UNTIL = "_plays_until"
 """A track's moment the world was made: its ``plays`` then happened between upload and it."""
 PLAY_LOG = "_play_log"
 """A track's plays recorded since, by day (days since the epoch -> plays)."""
+PLAY_HOURS = "_play_hours"
+"""The same plays by hour, each as the user who played it (hours since the epoch -> user ids):
+what the real-time figures and the listeners count."""
+HOUR = 3_600
 
 
-def record_play(track: Record, now: float) -> None:
-    """Count a play on the track, on today's date in its series."""
+def record_play(track: Record, now: float, user_id: Any = None) -> None:
+    """Count a play by ``user_id`` on the track, on today's date in its series and in the hour
+    in progress."""
     track["plays"] = int(track.get("plays") or 0) + 1
-    log = track.setdefault(PLAY_LOG, {})
+    days = track.setdefault(PLAY_LOG, {})
     day = int(now // DAY)
-    log[day] = log.get(day, 0) + 1
+    days[day] = days.get(day, 0) + 1
+    track.setdefault(PLAY_HOURS, {}).setdefault(int(now // HOUR), []).append(user_id)
+
+
+def players_of(track: Record) -> set[Any]:
+    """The users whose plays of the track were recorded (the seeded plays name nobody)."""
+    return {u for users in (track.get(PLAY_HOURS) or {}).values() for u in users} - {None}
+
+
+def plays_today(track: Record, now: float) -> int:
+    """A track's plays of today so far: the last day of its play series (today's chart point)."""
+    return _lifetime(track, now)[-1]
+
+
+def plays_this_hour(track: Record, now: float) -> int:
+    """A track's plays of the hour in progress: those recorded in it, plus, in the hour the
+    world was made, the share of today's history (:func:`play_days`) that falls in it. That
+    history is spread over today's hours up to the moment the world was made, so no play lies
+    after now and an hour's plays never change once it is over."""
+    day = int(now // DAY)
+    recorded = len((track.get(PLAY_HOURS) or {}).get(int(now // HOUR), ()))
+    history = max(plays_today(track, now) - (track.get(PLAY_LOG) or {}).get(day, 0), 0)
+    until = track.get(PLAYS_UNTIL)
+    made = min(uploaded_at(track, now) if until is None else float(until), now)
+    last = int(made % DAY // HOUR)  # the hour of today the history ends in
+    if not history or int(made // DAY) != day or int(now % DAY // HOUR) != last:
+        return recorded
+    return recorded + breakdown(f"plays:track:{track['id']}:day:{day}", history, last + 1)[-1]
+
+
+def live(tracks: Iterable[Record], now: float) -> dict[str, int]:
+    """The real-time figures of these tracks, one definition for every endpoint that shows
+    them: plays today so far, plays of the hour in progress, and active listeners: the users
+    who played one of them in the hour in progress (the seeded plays name no user, so they
+    are plays but nobody's listening)."""
+    tracks = list(tracks)
+    hour = int(now // HOUR)
+    active = {u for t in tracks for u in (t.get(PLAY_HOURS) or {}).get(hour, ())} - {None}
+    return {
+        "plays_today": sum(plays_today(t, now) for t in tracks),
+        "plays_this_hour": sum(plays_this_hour(t, now) for t in tracks),
+        "active_listeners": len(active),
+    }
 
 
 def play_days(track: Record, now: float) -> list[int]:
@@ -492,9 +539,11 @@ def purchases_of(store: Store, track_ids: Iterable[Any]) -> list[Record]:
 
 
 def listeners_of(store: Store, track_id: Any) -> set[Any]:
-    """The users the store knows listened to a track: those who saved it to their library,
-    reposted it or bought it (the mock keeps no per-listen log)."""
-    users = {u for u, kind, key in store.edges["library"] if kind == "track" and key == track_id}
+    """The users the store knows listened to a track: those whose plays of it were recorded
+    (:func:`players_of`), and those who saved it to their library, reposted it or bought it."""
+    track = store.records["Track"].get(track_id)
+    users = players_of(track) if track is not None else set()
+    users |= {u for u, kind, key in store.edges["library"] if kind == "track" and key == track_id}
     users |= {u for u, t in store.edges["repost"] if t == track_id}
     users |= {p.get("_owner") for p in purchases_of(store, [track_id])}
     return users - {None}

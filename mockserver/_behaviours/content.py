@@ -265,7 +265,7 @@ def _remove_editor(call: Call) -> int:
 def _play(call: Call) -> int:
     """A play counts once on the track: ``plays`` is the fact every read shows."""
     track = call.record("Track")
-    facts.record_play(track, call.now)
+    facts.record_play(track, call.now, call.user_id)
     facts.recount(call.store, track["id"])  # and so its album's plays
     call.store.touch()
     call.note_side_effect(track_id=track["id"], plays=track["plays"])
