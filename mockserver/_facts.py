@@ -104,8 +104,9 @@ def following_of_user(store: Store, user_id: Any) -> list[Any]:
 
 def recount(store: Store, track_id: Any) -> None:
     """Bring the counters that restate a track's records up to date after a write touched
-    it: its likes (saves) and reposts, and the plays of the albums that hold it (also after the
-    track was deleted). Every write that adds a save, a repost or a play ends here."""
+    it: its likes (saves) and reposts, the plays of the albums that hold it (also after the
+    track was deleted) and its artists' top tracks. Every write that adds a save, a repost, a
+    play or a track, or changes or deletes one, ends here."""
     track = store.records["Track"].get(track_id)
     if track is not None:
         track["likes_count"] = saves_of(store, "track", track_id)
@@ -115,6 +116,19 @@ def recount(store: Store, track_id: Any) -> None:
         ids = album.get("tracks") or ()
         if track_id in ids or (track is not None and album["id"] == track.get("album")):
             album["plays"] = plays(tracks[t] for t in ids if t in tracks)
+    rank_top_tracks(store)
+
+
+def rank_top_tracks(store: Store) -> None:
+    """Set every artist's ``top_tracks`` to their most played tracks (``artists.top_tracks``
+    of them; plays, most first, then id): a relation every answer showing the artist renders,
+    so it is kept on the record, and only the writes :func:`recount` follows can move it."""
+    most = int(store.spec.rule("artists.top_tracks"))
+    for artist in store.records["Artist"].values():
+        ranked = sorted(
+            tracks_of(store, artist["id"]), key=lambda t: (-int(t.get("plays") or 0), t["id"])
+        )
+        artist["top_tracks"] = [t["id"] for t in ranked[:most]]
 
 
 # -- money ------------------------------------------------------------------------------------

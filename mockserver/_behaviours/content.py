@@ -482,6 +482,15 @@ def _create_track(call: Call) -> int:
     track = call.ctx.records["Track"]
     seconds = int(track.get("duration") or 0) // 1000
     track["duration_text"] = f"{seconds // 60}:{seconds % 60:02d}"  # what duration says
+    facts.recount(call.store, track["id"])  # a new track of its artists (their top tracks)
+    return status
+
+
+@behaviour("tracks.update")
+def _update_track(call: Call) -> int:
+    """An edit may change the track's credits: its artists' top tracks follow."""
+    status = generic(call)
+    facts.recount(call.store, call.record("Track")["id"])
     return status
 
 
@@ -727,7 +736,6 @@ behaviour(
     "tracks.delete",
     "tracks.list",
     "tracks.show",
-    "tracks.update",
 )(generic)
 
 
