@@ -104,8 +104,9 @@ def following_of_user(store: Store, user_id: Any) -> list[Any]:
 
 def recount(store: Store, track_id: Any) -> None:
     """Bring the counters that restate a track's records up to date after a write touched
-    it: its likes (saves) and reposts, and the plays of the albums that hold it (also after the
-    track was deleted). Every write that adds a save, a repost or a play ends here."""
+    it: its likes (saves) and reposts, the plays of the albums that hold it (also after the
+    track was deleted) and its artists' top tracks. Every write that adds a save, a repost, a
+    play or a track, or changes or deletes one, ends here."""
     track = store.records["Track"].get(track_id)
     if track is not None:
         track["likes_count"] = saves_of(store, "track", track_id)
@@ -115,6 +116,19 @@ def recount(store: Store, track_id: Any) -> None:
         ids = album.get("tracks") or ()
         if track_id in ids or (track is not None and album["id"] == track.get("album")):
             album["plays"] = plays(tracks[t] for t in ids if t in tracks)
+    rank_top_tracks(store)
+
+
+def rank_top_tracks(store: Store) -> None:
+    """Set every artist's ``top_tracks`` to their most played tracks (``artists.top_tracks``
+    of them; plays, most first, then id): a relation every answer showing the artist renders,
+    so it is kept on the record, and only the writes :func:`recount` follows can move it."""
+    most = int(store.spec.rule("artists.top_tracks"))
+    for artist in store.records["Artist"].values():
+        ranked = sorted(
+            tracks_of(store, artist["id"]), key=lambda t: (-int(t.get("plays") or 0), t["id"])
+        )
+        artist["top_tracks"] = [t["id"] for t in ranked[:most]]
 
 
 def duration_of(store: Store, playlist: Record) -> int:
@@ -136,9 +150,25 @@ def settle(store: Store) -> None:
 # -- money ------------------------------------------------------------------------------------
 
 
+def earner_of(store: Store, track: Record) -> Any:
+    """The one artist a track's money goes to (``commerce.sale_earner``): its first credited
+    artist, so a sale of a track credited to several artists is counted once overall, not in
+    full for each (None: a track credited to nobody)."""
+    credited = track.get("artists") or ()
+    if store.spec.rule("commerce.sale_earner") != "first_credited" or not credited:
+        return None
+    return credited[0]
+
+
+def earning_tracks(store: Store, artist_id: Any) -> list[Record]:
+    """The artist's tracks whose money is theirs (:func:`earner_of`), in id order."""
+    return [t for t in tracks_of(store, artist_id) if earner_of(store, t) == artist_id]
+
+
 def sales_of(store: Store, artist_id: Any) -> list[Record]:
-    """Completed purchases of an artist's tracks, oldest first."""
-    mine = {t["id"] for t in tracks_of(store, artist_id)}
+    """Completed purchases of the tracks whose money is the artist's (:func:`earner_of`),
+    oldest first: every read of an artist's sales, revenue, balance and ledger counts these."""
+    mine = {t["id"] for t in earning_tracks(store, artist_id)}
     return [
         p
         for p in store.all("Purchase")
@@ -262,8 +292,10 @@ def growth_rate(store: Store, series: list[tuple[str, int]]) -> float | None:
 
 
 def producer_counts(store: Store, artist: Record) -> dict[str, int]:
-    """What a producer's XP and achievements count: uploads, albums, plays, likes, reposts of
-    their tracks, and the followers of their user account."""
+    """What a producer's XP, achievements, dashboard and social analytics count: uploads,
+    albums, plays, likes, reposts of their tracks, and the followers of their artist profile
+    (``GET /artists/{id}/followers``, the figure the producer analytics show too), not of the
+    user account behind it."""
     return dict(store.memo(("counts", artist["id"]), lambda: _producer_counts(store, artist)))
 
 
@@ -275,7 +307,7 @@ def _producer_counts(store: Store, artist: Record) -> dict[str, int]:
         "plays": plays(tracks),
         "likes": likes(tracks),
         "reposts": reposts(tracks),
-        "followers": len(followers_of_user(store, artist.get("_user"))),
+        "followers": len(followers_of_artist(store, artist["id"])),
     }
 
 
@@ -395,14 +427,61 @@ PLAYS_UNTIL = "_plays_until"
 """A track's moment the world was made: its ``plays`` then happened between upload and it."""
 PLAY_LOG = "_play_log"
 """A track's plays recorded since, by day (days since the epoch -> plays)."""
+PLAY_HOURS = "_play_hours"
+"""The same plays by hour, each as the user who played it (hours since the epoch -> user ids):
+what the real-time figures and the listeners count."""
+HOUR = 3_600
 
 
-def record_play(track: Record, now: float) -> None:
-    """Count a play on the track, on today's date in its series."""
+def record_play(track: Record, now: float, user_id: Any = None) -> None:
+    """Count a play by ``user_id`` on the track, on today's date in its series and in the hour
+    in progress."""
     track["plays"] = int(track.get("plays") or 0) + 1
-    log = track.setdefault(PLAY_LOG, {})
+    days = track.setdefault(PLAY_LOG, {})
     day = int(now // DAY)
-    log[day] = log.get(day, 0) + 1
+    days[day] = days.get(day, 0) + 1
+    track.setdefault(PLAY_HOURS, {}).setdefault(int(now // HOUR), []).append(user_id)
+
+
+def players_of(track: Record) -> set[Any]:
+    """The users whose plays of the track were recorded (the seeded plays name nobody)."""
+    return {u for users in (track.get(PLAY_HOURS) or {}).values() for u in users} - {None}
+
+
+def plays_today(track: Record, now: float) -> int:
+    """A track's plays of today so far: the last day of its play series (today's chart point)."""
+    return _lifetime(track, now)[-1]
+
+
+def plays_this_hour(track: Record, now: float) -> int:
+    """A track's plays of the hour in progress: those recorded in it, plus, in the hour the
+    world was made, the share of today's history (:func:`play_days`) that falls in it. That
+    history is spread over today's hours up to the moment the world was made, so no play lies
+    after now and an hour's plays never change once it is over."""
+    day = int(now // DAY)
+    recorded = len((track.get(PLAY_HOURS) or {}).get(int(now // HOUR), ()))
+    history = max(plays_today(track, now) - (track.get(PLAY_LOG) or {}).get(day, 0), 0)
+    until = track.get(PLAYS_UNTIL)
+    made = min(uploaded_at(track, now) if until is None else float(until), now)
+    last = int(made % DAY // HOUR)  # the hour of today the history ends in
+    if not history or int(made // DAY) != day or int(now % DAY // HOUR) != last:
+        return recorded
+    return recorded + breakdown(f"plays:track:{track['id']}:day:{day}", history, last + 1)[-1]
+
+
+def live(tracks: Iterable[Record], now: float) -> dict[str, int]:
+    """The real-time figures of these tracks, one definition for every endpoint that shows
+    them: plays today so far, plays of the hour in progress, and active listeners: the users
+    who played one of them in the hour in progress (the seeded plays name no user, so they
+    are plays but nobody's listening)."""
+    tracks = list(tracks)
+    hour = int(now // HOUR)
+    active = {u for t in tracks for u in (t.get(PLAY_HOURS) or {}).get(hour, ())} - {None}
+    return {
+        "plays_today": sum(plays_today(t, now) for t in tracks),
+        "plays_this_hour": sum(plays_this_hour(t, now) for t in tracks),
+        "active_listeners": len(active),
+    }
 
 
 def play_days(track: Record, now: float) -> list[int]:
@@ -490,9 +569,11 @@ def purchases_of(store: Store, track_ids: Iterable[Any]) -> list[Record]:
 
 
 def listeners_of(store: Store, track_id: Any) -> set[Any]:
-    """The users the store knows listened to a track: those who saved it to their library,
-    reposted it or bought it (the mock keeps no per-listen log)."""
-    users = {u for u, kind, key in store.edges["library"] if kind == "track" and key == track_id}
+    """The users the store knows listened to a track: those whose plays of it were recorded
+    (:func:`players_of`), and those who saved it to their library, reposted it or bought it."""
+    track = store.records["Track"].get(track_id)
+    users = players_of(track) if track is not None else set()
+    users |= {u for u, kind, key in store.edges["library"] if kind == "track" and key == track_id}
     users |= {u for u, t in store.edges["repost"] if t == track_id}
     users |= {p.get("_owner") for p in purchases_of(store, [track_id])}
     return users - {None}

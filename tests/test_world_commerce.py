@@ -161,7 +161,7 @@ def test_the_artist_money_agrees_everywhere(api: BeatPassMock) -> None:
     buyer.post(f"/tracks/{mine['id']}/purchase/initiate")
     sales = me.get("/artist/sales").json()["data"]
     finances = me.get("/artist/stripe-connect/finances").json()
-    tracks = {t["id"] for t in api.records("Track") if 1 in t["artists"]}
+    tracks = {t["id"] for t in api.records("Track") if t["artists"][0] == 1}
     purchases = [p for p in api.records("Purchase") if p["track_id"] in tracks]
     earned = round(sum(p["artist_amount"] for p in purchases), 2)
     money = sales["earnings"]
@@ -175,6 +175,51 @@ def test_the_artist_money_agrees_everywhere(api: BeatPassMock) -> None:
         p["artist_amount"] for p in purchases
     )
     assert {p["id"] for p in sales["recent_purchases"]} <= {p["id"] for p in purchases}
+
+
+def _money(api: BeatPassMock, user_id: int) -> tuple[float, float, int, float]:
+    """An artist's revenue, pending balance, ledger length and subscription estimate."""
+    me = _buyer(api, user_id)
+    return (
+        me.get("/artist/sales").json()["data"]["earnings"]["total_revenue"],
+        me.get("/artist/stripe-connect/finances").json()["balance"]["pending"],
+        me.get("/artist/unified-transactions").json()["pagination"]["total"],
+        me.get("/producer/earnings").json()["earnings"]["estimated_earnings"],
+    )
+
+
+def test_a_co_credited_sale_is_the_first_credited_artists_alone(api: BeatPassMock) -> None:
+    """A track credited to several artists sells once: its artist amount is counted once,
+    for its first credited artist (``commerce.sale_earner``), in every read of their money."""
+    assert RULES.rule("commerce.sale_earner") == "first_credited"
+    users = {a["id"]: a["_user"] for a in api.records("Artist") if "_user" in a}
+    track = next(
+        t
+        for t in api.records("Track")
+        if len(t["artists"]) > 1
+        and all(a in users for a in t["artists"])
+        and t["price"]
+        and t.get("exclusive_status") != "sold"
+        and 40 not in api.store.owners(t)
+    )
+    credited = [users[a] for a in track["artists"]]
+    before = {u: _money(api, u) for u in credited}
+    assert _buyer(api, 40).post(f"/tracks/{track['id']}/purchase/initiate").status_code == 200
+    after = {u: _money(api, u) for u in credited}
+    earner, *others = credited
+    rise = [round(after[u][0] - before[u][0], 2) for u in credited]
+    assert rise == [track["price"]] + [0.0] * len(others)
+    assert round(after[earner][1] - before[earner][1], 2) == track["price"]
+    assert after[earner][2] == before[earner][2] + 1
+    assert all(after[u] == before[u] for u in others)
+    rate = RULES.rule("producer_intelligence.contribution_per_play")
+    estimates = [
+        r["estimated_earnings"]
+        for u in credited
+        for r in _buyer(api, u).get("/producer/track-breakdown").json()["tracks"]
+        if r["track_id"] == track["id"]
+    ]
+    assert sorted(estimates) == [0.0] * len(others) + [round(track["plays"] * rate, 2)]
 
 
 def test_only_an_artist_has_sales(api: BeatPassMock) -> None:

@@ -135,6 +135,35 @@ def test_an_artists_track_list_holds_every_track_credited_to_them(
     assert me.get("/artist/profile").json()["data"]["total_tracks"] == page["total"]
 
 
+def test_an_artists_top_tracks_are_their_most_played_as_plays_change(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    """``top_tracks`` are the artist's most played tracks (``artists.top_tracks`` of them),
+    the same ranking their track list gives, after a play reorders them and a delete."""
+    most = API.rule("artists.top_tracks")
+
+    def ranked() -> list[tuple[int, int]]:
+        page = me.get("/artists/1/tracks", params={"perPage": 100}).json()["pagination"]
+        return sorted((-t["plays"], t["id"]) for t in page["data"])
+
+    def top() -> list[int]:
+        return [t["id"] for t in me.get("/artists/1").json()["artist"]["top_tracks"]]
+
+    order = ranked()
+    assert len(order) > most
+    assert top() == [i for _, i in order[:most]]
+    # The closest two neighbours in the top ranks: a few plays make the lower one pass.
+    gap, at = min((order[k + 1][0] - order[k][0], k) for k in range(most))
+    assert gap < 50
+    for _ in range(gap + 1):
+        assert me.post(f"/tracks/{order[at + 1][1]}/plays").is_success
+    moved = ranked()
+    assert moved[at][1] == order[at + 1][1]
+    assert top() == [i for _, i in moved[:most]]
+    assert me.delete(f"/tracks/{moved[0][1]}").is_success
+    assert top() == [i for _, i in moved[1 : most + 1]]
+
+
 def test_a_play_duration_is_an_event_not_a_play(api: BeatPassMock, me: httpx.Client) -> None:
     before = me.get("/tracks/5").json()["track"]["plays"]
     r = me.post("/tracks/plays/5/update-duration", json={"duration": 42})

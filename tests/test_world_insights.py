@@ -147,6 +147,69 @@ def test_realtime_plays_are_todays_point_of_the_chart(api: BeatPassMock) -> None
     assert 0 <= live["active_listeners"] <= live["recent_plays"]
 
 
+def test_both_real_time_endpoints_read_one_definition(api: BeatPassMock) -> None:
+    """Recent plays are today's plays so far, active listeners the users who played the
+    track in the hour in progress; the PI and the Insights endpoint agree, and an hour with
+    no play recorded in it has nobody listening and adds no play."""
+    track_id = track_ids(api, 1)[0]
+    listener = 40  # owns no artist: never credited on the track
+    with api.client() as me:
+
+        def both() -> dict[str, int]:
+            pi = me.get(f"/producer-intelligence/track/{track_id}/real-time").json()["metrics"]
+            insights = data(me, f"{INSIGHTS}/tracks/{track_id}/realtime")
+            assert pi == insights
+            return dict(insights)
+
+        start = both()
+        chart = data(me, f"{INSIGHTS}/tracks/{track_id}/charts", timeframe="7d")
+        assert start["recent_plays"] == chart["datasets"][0]["data"][-1]
+        with as_user(api, listener) as fan:
+            for _ in range(2):
+                assert fan.post(f"/tracks/{track_id}/plays").is_success
+        played = both()
+        assert played == {
+            "active_listeners": start["active_listeners"] + 1,
+            "recent_plays": start["recent_plays"] + 2,
+        }
+        live = me.get("/producer-intelligence/live-analytics").json()["analytics"]
+        assert live["active_listeners"] >= 1
+        now = api.clock.now()
+        step = 3600 - now % 3600
+        assert (now + step) % 86_400 != 0  # the next hour is still today
+        api.clock.advance(step)
+        assert both() == {"active_listeners": 0, "recent_plays": played["recent_plays"]}
+
+
+def test_a_recorded_play_makes_its_user_a_listener(api: BeatPassMock) -> None:
+    """A play names the user who played (it needs a token): that user is one of the track's
+    listeners, once however often they play it, on the public analytics and the insights."""
+    track_id = track_ids(api, 1)[0]
+
+    def listeners(client: httpx.Client) -> tuple[int, int]:
+        public = client.get(f"/tracks/{track_id}/producer-analytics").json()["analytics"]
+        insights = data(client, f"{INSIGHTS}/tracks/{track_id}")["listeners"]["unique"]
+        return public["unique_listeners"], insights
+
+    with api.client() as me:
+        before = listeners(me)
+        assert before[0] == before[1]
+        joined = api.client(anonymous=True).post(
+            "/auth/register",
+            json={
+                "email": "new.listener@example.test",
+                "password": "secret123",
+                "password_confirmation": "secret123",
+                "name": "New Listener",
+            },
+        )
+        newcomer = joined.json()["user"]["id"]  # has saved, reposted and bought nothing
+        with as_user(api, newcomer) as player:
+            for _ in range(3):
+                assert player.post(f"/tracks/{track_id}/plays").is_success
+        assert listeners(me) == (before[0] + 1, before[1] + 1)
+
+
 def test_album_insights_sum_the_albums_tracks(api: BeatPassMock) -> None:
     album = next(a for a in api.records("Album") if a["tracks"])
     with as_user(api, album["artists"][0]) as me:  # artist N belongs to user N
@@ -330,14 +393,6 @@ def test_a_purchase_is_a_download_of_the_artists_track(api: BeatPassMock) -> Non
     assert after["downloads_this_month"] == before["downloads_this_month"] + 1
     assert after["unique_downloaders"] == before["unique_downloaders"] + 1
     assert track_after["downloads"] == track_before["downloads"] + 1
-
-
-def test_achievements_are_those_of_the_artists_owner(api: BeatPassMock) -> None:
-    with api.client() as anyone:
-        for artist_id in range(1, 6):  # artist N belongs to user N
-            listed = anyone.get(f"/artists/{artist_id}/producer-achievements").json()
-            ids = [a["id"] for a in listed["achievements"]]
-            assert ids == [a["id"] for a in api.owned("Achievement", artist_id)], artist_id
 
 
 def test_the_export_bodies_offer_exactly_the_documented_periods_and_types() -> None:

@@ -31,9 +31,17 @@ def as_user(api: BeatPassMock, user_id: int) -> httpx.Client:
     return api.client(token=api.issue_token(user_id))
 
 
+def my_artist(api: BeatPassMock, user_id: int = 1) -> int:
+    return int(next(a["id"] for a in api.records("Artist") if a.get("_user") == user_id))
+
+
 def my_tracks(api: BeatPassMock, user_id: int = 1) -> list[dict]:  # type: ignore[type-arg]
-    artist = next(a for a in api.records("Artist") if a.get("_user") == user_id)
-    return [t for t in api.records("Track") if artist["id"] in t["artists"]]
+    artist = my_artist(api, user_id)
+    return [t for t in api.records("Track") if artist in t["artists"]]
+
+
+def artist_followers(client: httpx.Client, artist_id: int) -> int:
+    return int(client.get(f"/artists/{artist_id}/followers").json()["pagination"]["total"])
 
 
 def today(api: BeatPassMock) -> str:
@@ -133,7 +141,7 @@ def test_dashboard_counts_the_callers_records(api: BeatPassMock, me: httpx.Clien
     assert stats["plays"] == sum(
         me.get(f"/tracks/{t['id']}").json()["track"]["plays"] for t in mine
     )
-    assert stats["followers"] == me.get("/users/me/followers").json()["pagination"]["total"]
+    assert stats["followers"] == artist_followers(me, my_artist(api))
 
 
 def test_xp_is_the_sum_of_its_sources_and_sets_the_level(me: httpx.Client) -> None:
@@ -175,6 +183,23 @@ def test_achievements_are_the_catalogue_unlocked_by_the_callers_counts(
     assert first["achievement"] == listed[0]
 
 
+def test_an_artists_achievements_are_those_unlocked_everywhere(api: BeatPassMock) -> None:
+    """The artist page, the producer's own PI list and the achievements leaderboard read one
+    set of unlocked achievements, whoever asks (anonymous callers included)."""
+    board = api.client(anonymous=True).get("/leaderboards/achievements").json()["producers"]
+    scores = {row["artist_id"]: row["score"] for row in board}
+    users = {a["id"]: a["_user"] for a in api.records("Artist") if "_user" in a}
+    checked = [a for a in sorted(scores, key=lambda a: -scores[a]) if a in users][:3]
+    assert scores[checked[0]] > 0
+    for artist in checked:
+        own = as_user(api, users[artist]).get("/producer-intelligence/achievements").json()
+        unlocked = [a["id"] for a in own["achievements"] if a["unlocked"]]
+        for client in (api.client(), api.client(anonymous=True)):
+            shown = client.get(f"/artists/{artist}/producer-achievements").json()
+            assert [a["id"] for a in shown["achievements"]] == unlocked
+        assert len(unlocked) == scores[artist]
+
+
 def test_a_user_with_no_artist_has_nothing_unlocked(api: BeatPassMock) -> None:
     nobody = as_user(api, 35)
     listed = nobody.get("/producer-intelligence/achievements").json()["achievements"]
@@ -185,23 +210,60 @@ def test_a_user_with_no_artist_has_nothing_unlocked(api: BeatPassMock) -> None:
 # -- Social Analytics -------------------------------------------------------------------------
 
 
-def test_social_analytics_followers_are_the_followers_list(api: BeatPassMock) -> None:
+def test_social_analytics_followers_are_the_artists_followers_list(api: BeatPassMock) -> None:
     for user_id in (1, 2):
         client = as_user(api, user_id)
         analytics = client.get("/producer-intelligence/social-analytics").json()["analytics"]
-        followers = client.get("/users/me/followers").json()["pagination"]["total"]
-        assert analytics["followers"] == followers
+        assert analytics["followers"] == artist_followers(client, my_artist(api, user_id))
         assert analytics["likes"] == sum(t["likes_count"] for t in my_tracks(api, user_id))
 
 
 def test_a_new_follower_shows_in_social_analytics(api: BeatPassMock, me: httpx.Client) -> None:
     before = me.get("/producer-intelligence/social-analytics").json()["analytics"]["followers"]
     follower = next(
-        u for u in range(2, 41) if as_user(api, u).post("/users/1/follow").status_code in (200, 201)
+        u
+        for u in range(2, 41)
+        if as_user(api, u).post(f"/artists/{my_artist(api)}/follow").status_code in (200, 201)
     )
     assert follower
     after = me.get("/producer-intelligence/social-analytics").json()["analytics"]["followers"]
     assert after == before + 1
+
+
+def test_every_producer_figure_counts_the_artist_profiles_followers(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    """One follower count per producer: the followers of their artist profile, read by the
+    artist analytics, the PI dashboard, social analytics and the followers XP alike; following
+    the user account behind it moves none of them."""
+    rate = next(
+        s["xp_each"]
+        for s in API.rule("producer_intelligence.xp_sources")
+        if s["source"] == "followers"
+    )
+    artist = my_artist(api)
+
+    def figures() -> list[int]:
+        sources = me.get("/producer-intelligence/xp-sources").json()["xp_sources"]
+        return [
+            me.get(f"/artists/{artist}/producer-analytics").json()["analytics"]["followers"],
+            me.get("/producer-intelligence/dashboard").json()["stats"]["followers"],
+            me.get("/producer-intelligence/social-analytics").json()["analytics"]["followers"],
+            next(s["xp"] for s in sources if s["source"] == "followers") // rate,
+        ]
+
+    before = artist_followers(me, artist)
+    assert figures() == [before] * 4
+    fan = next(
+        u
+        for u in range(2, 41)
+        if as_user(api, u).get(f"/artists/{artist}/follow-status").json()["following"] is False
+        and as_user(api, u).get("/users/1/follow-status").json()["following"] is False
+    )
+    assert as_user(api, fan).post("/users/1/follow").is_success
+    assert figures() == [before] * 4
+    assert as_user(api, fan).post(f"/artists/{artist}/follow").is_success
+    assert figures() == [before + 1] * 4 == [artist_followers(me, artist)] * 4
 
 
 # -- Leaderboards -----------------------------------------------------------------------------
@@ -306,7 +368,7 @@ def test_unified_transactions_are_the_callers_sales_and_payouts(
     ledger = me.get("/artist/unified-transactions", params={"per_page": 100}).json()
     rows = ledger["pagination"]["data"]
     payouts = [p for p in api.records("Payout") if p.get("_owner") == 1]
-    mine = {t["id"] for t in my_tracks(api)}
+    mine = {t["id"] for t in my_tracks(api) if t["artists"][0] == 1}  # commerce.sale_earner
     sales = [p for p in api.records("Purchase") if p["track_id"] in mine]
     assert sorted(r["amount"] for r in rows if r["type"] == "subscription_payout") == sorted(
         p["amount"] for p in payouts
@@ -322,7 +384,10 @@ def test_a_sale_shows_in_the_sellers_ledger_and_activity_feed(
     track = next(
         t
         for t in my_tracks(api)
-        if 2 not in t["artists"] and t["exclusive_status"] != "sold" and t.get("price")
+        if t["artists"][0] == 1
+        and 2 not in t["artists"]
+        and t["exclusive_status"] != "sold"
+        and t.get("price")
     )
     ledger = "/artist/unified-transactions"
     before = me.get(ledger, params={"per_page": 100}).json()["pagination"]["total"]
@@ -351,7 +416,7 @@ def test_facts_read_before_a_write_follow_it(api: BeatPassMock, me: httpx.Client
     for _ in range(2):
         assert me.post(f"/tracks/{mine}/plays").is_success
     with as_user(api, 12) as fan:
-        assert fan.post("/users/1/follow").is_success
+        assert fan.post(f"/artists/{my_artist(api)}/follow").is_success
     after = xp()
     assert after["plays"] == before["plays"] + 2 * rates["plays"]
     assert after["followers"] == before["followers"] + rates["followers"]

@@ -62,7 +62,7 @@ def _artist_analytics(call: Call) -> int:
     tracks = facts.tracks_of(call.store, artist["id"])
     call.ctx.values["analytics"] = {
         **_analytics(call, tracks),
-        "followers": len(facts.followers_of_artist(call.store, artist["id"])),
+        "followers": facts.producer_counts(call.store, artist)["followers"],
         "tracks_count": len(tracks),
     }
     return call.success
@@ -113,11 +113,11 @@ def _downloads(call: Call) -> int:
 
 @behaviour("artists.producer_achievements.list")
 def _achievements(call: Call) -> int:
-    owner = call.record("Artist").get("_user")
-    mine = [
-        a for a in call.store.all("Achievement") if owner is not None and a.get("_owner") == owner
-    ]
-    call.ctx.collections["Achievement"] = mine
+    """The achievements the artist unlocked: the catalogue applied to their counts
+    (``_facts.achievements_of``), the same ones the PI achievements mark unlocked, the PI
+    dashboard lists and the achievements leaderboard counts."""
+    unlocked = facts.achievements_of(call.store, call.record("Artist"), call.now)
+    call.ctx.collections["Achievement"] = [a for a in unlocked if a["unlocked"]]
     return call.success
 
 
@@ -265,7 +265,7 @@ def _remove_editor(call: Call) -> int:
 def _play(call: Call) -> int:
     """A play counts once on the track: ``plays`` is the fact every read shows."""
     track = call.record("Track")
-    facts.record_play(track, call.now)
+    facts.record_play(track, call.now, call.user_id)
     facts.recount(call.store, track["id"])  # and so its album's plays
     call.store.touch()
     call.note_side_effect(track_id=track["id"], plays=track["plays"])
@@ -482,6 +482,15 @@ def _create_track(call: Call) -> int:
     track = call.ctx.records["Track"]
     seconds = int(track.get("duration") or 0) // 1000
     track["duration_text"] = f"{seconds // 60}:{seconds % 60:02d}"  # what duration says
+    facts.recount(call.store, track["id"])  # a new track of its artists (their top tracks)
+    return status
+
+
+@behaviour("tracks.update")
+def _update_track(call: Call) -> int:
+    """An edit may change the track's credits: its artists' top tracks follow."""
+    status = generic(call)
+    facts.recount(call.store, call.record("Track")["id"])
     return status
 
 
@@ -727,7 +736,6 @@ behaviour(
     "tracks.delete",
     "tracks.list",
     "tracks.show",
-    "tracks.update",
 )(generic)
 
 

@@ -106,17 +106,14 @@ for _resource, _page in (("Track", "tracks"), ("Album", "albums"), ("Artist", "a
 
 @behaviour("producer_intelligence.insights.tracks.realtime.show")
 def _realtime(call: Call) -> int:
-    """Today's plays so far, and of them those of the current hour (the listeners a play is
-    running for now: the mock keeps no sessions, so an hour's plays stand for them)."""
+    """The track's ``_facts.live`` figures (one definition with the PI real-time endpoint):
+    active listeners are the users who played it in the hour in progress, recent plays its
+    plays of today so far."""
     (track,) = _tracks(call, "Track")
-    today = facts.plays_window([track], call.now, 1)[0]
-    hour = int(call.now % facts.DAY) // 3600
-    hours = facts.breakdown(
-        f"plays:track:{track['id']}:{facts.day_labels(call.now, 1)[0]}", today, 24
-    )
+    now = facts.live([track], call.now)
     call.ctx.values["data"] = {
-        "active_listeners": hours[hour],
-        "recent_plays": today,
+        "active_listeners": now["active_listeners"],
+        "recent_plays": now["plays_today"],
     }
     return call.success
 

@@ -146,10 +146,12 @@ def _collaborations(tracks: list[Record]) -> list[Record]:
 
 @behaviour("producer_intelligence.social_analytics.show")
 def _social_analytics(call: Call) -> int:
+    """The producer's figures (``_facts.producer_counts``: their artist profile's followers)
+    and the users the caller follows."""
     store, tracks = call.store, _tracks(call)
     played, liked, reposted = f.plays(tracks), f.likes(tracks), f.reposts(tracks)
     call.ctx.values["analytics"] = {
-        "followers": len(f.followers_of_user(store, call.user_id)),
+        "followers": _stats(call, _artist(call))["followers"],
         "following": len(f.following_of_user(store, call.user_id)),
         "reposts": reposted,
         "likes": liked,
@@ -382,29 +384,25 @@ def _insights(call: Call) -> int:
     return call.success
 
 
-def _today(call: Call, tracks: list[Record]) -> tuple[int, int]:
-    """Plays today and in the current hour: today's share of the series, spread over the
-    hours of today up to now (so no play lies after now)."""
-    today = sum(f.play_series(call.store, t, call.now)[-1][1] for t in tracks)
-    hours = int(call.now % f.DAY // 3600) + 1
-    return today, f.breakdown(f"today:{call.op.id}", today, hours)[-1]
-
-
 @behaviour("producer_intelligence.live_analytics.show")
 def _live_analytics(call: Call) -> int:
-    today, last_hour = _today(call, call.store.all("Track"))
+    now = f.live(call.store.all("Track"), call.now)
     call.ctx.values["analytics"] = {
-        "active_listeners": last_hour,
-        "plays_last_hour": last_hour,
-        "plays_today": today,
+        "active_listeners": now["active_listeners"],
+        "plays_last_hour": now["plays_this_hour"],
+        "plays_today": now["plays_today"],
     }
     return call.success
 
 
 @behaviour("producer_intelligence.track.real_time.show")
 def _track_real_time(call: Call) -> int:
-    _, last_hour = _today(call, [call.record("Track")])
-    call.ctx.values["metrics"] = {"active_listeners": last_hour, "recent_plays": last_hour}
+    """The track's ``_facts.live`` figures, as the Insights real-time endpoint shows them."""
+    now = f.live([call.record("Track")], call.now)
+    call.ctx.values["metrics"] = {
+        "active_listeners": now["active_listeners"],
+        "recent_plays": now["plays_today"],
+    }
     return call.success
 
 
@@ -501,7 +499,12 @@ def _export_formats(call: Call) -> int:
 
 
 def _earned(call: Call, track: Record) -> float:
-    """What a track's plays earn from the subscription pool (``contribution_per_play``)."""
+    """What a track's plays earn the caller from the subscription pool
+    (``contribution_per_play``): nothing when the track's money is another credited artist's
+    (``commerce.sale_earner``), so the pool pays a play once."""
+    artist = _artist(call)
+    if artist is None or f.earner_of(call.store, track) != artist["id"]:
+        return 0.0
     rate = float(call.rule("producer_intelligence.contribution_per_play"))
     return round(int(track.get("plays") or 0) * rate, 2)
 
