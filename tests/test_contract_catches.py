@@ -802,6 +802,7 @@ DERIVED = {
     "tracks.placements.list": "/tracks/137/placements",
     "tracks.purchase.calculate_price": "/tracks/3/purchase/calculate-price",
     "messaging.unread_count.show": "/messaging/unread-count",
+    "tracks.engagement_metrics.show": "/tracks/3/engagement-metrics",
 }
 
 

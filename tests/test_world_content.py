@@ -348,6 +348,16 @@ def test_lyrics_are_listed_page_by_page_to_the_last(me: httpx.Client) -> None:
     assert len(set(seen)) == len(seen) == first["total"]
 
 
+def test_a_tracks_comment_count_is_its_comment_list_deleted_ones_included(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    track = next(c["_track"] for c in api.records("Comment") if c.get("deleted"))
+    listed = me.get(f"/tracks/{track}/comments", params={"perPage": 100}).json()["pagination"]
+    counted = me.get(f"/tracks/{track}/engagement-metrics").json()["metrics"]["comments"]
+    assert any(c["deleted"] for c in listed["data"])
+    assert counted == listed["total"] == len(listed["data"])
+
+
 def _length(me: httpx.Client, playlist: int) -> tuple[int, int]:
     """A playlist's ``totalDuration`` and the durations of the tracks it lists, added up."""
     shown = me.get(f"/playlists/{playlist}").json()["playlist"]

@@ -80,11 +80,8 @@ def _artist_tracks(call: Call) -> int:
 def _engagement(call: Call) -> int:
     track = call.record("Track")
     figures = _analytics(call, [track])
-    comments = [
-        c
-        for c in call.store.all("Comment")
-        if c.get("_track") == track["id"] and not c.get("deleted")
-    ]
+    # As the track's comment list counts them: a deleted one keeps its place in its thread.
+    comments = [c for c in call.store.all("Comment") if c.get("_track") == track["id"]]
     call.ctx.values["metrics"] = {
         **{k: figures[k] for k in ("plays", "likes", "reposts", "downloads")},
         "comments": len(comments),
