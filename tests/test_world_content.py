@@ -304,6 +304,34 @@ def test_an_invitation_answers_the_documented_message(api: BeatPassMock, me: htt
     assert API.rule("playlists.invite_message") == "Invitation sent successfully"
 
 
+# -- uploads ----------------------------------------------------------------------------------
+
+
+UPLOAD = {"name": "Brand New", "bpm": 90, "genre": "Trap", "duration": 180_000}
+
+
+def test_an_upload_is_the_uploaders_under_the_genre_and_tags_it_names(
+    api: BeatPassMock, me: httpx.Client
+) -> None:
+    before = me.get("/artists/1/tracks").json()["pagination"]["total"]
+    made = me.post("/tracks", json={**UPLOAD, "tags": ["late night", "Late Night"]})
+    assert made.status_code == 201, made.text
+    track = made.json()["track"]
+    assert [a["id"] for a in track["artists"]] == [1]  # user 1 is artist 1
+    assert [g["name"].casefold() for g in track["genres"]] == ["trap"]
+    assert [t["name"] for t in track["tags"]] == ["late night"]  # one tag, case aside
+    assert me.get("/artists/1/tracks").json()["pagination"]["total"] == before + 1
+    tagged = me.get("/tags/late night/tracks", params={"perPage": 100}).json()["pagination"]
+    assert track["id"] in [t["id"] for t in tagged["data"]]
+
+
+def test_a_listener_cannot_upload(api: BeatPassMock) -> None:
+    answer = as_user(api, 35).post("/tracks", json=UPLOAD)  # user 35 owns no artist
+    assert answer.status_code == 422
+    assert answer.json()["message"] == "You need an artist profile to upload tracks."
+    assert not [t for t in api.records("Track") if t["name"] == "Brand New"]
+
+
 # -- playlists --------------------------------------------------------------------------------
 
 

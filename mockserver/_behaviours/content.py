@@ -469,14 +469,46 @@ def _sounds_alike(call: Call, a: Record, b: Record) -> bool:
     )
 
 
+def _named(call: Call, resource: str, name: str) -> Any:
+    """The id of the genre or tag of that name (case aside), made when the catalogue has none:
+    an upload names them as text, and the track then lists them as records."""
+    for record in call.store.all(resource):
+        if str(record.get("name")).casefold() == name.casefold():
+            return record["id"]
+    fields = call.store.spec.resources[resource].fields
+    made = {"name": name, "display_name": name, "model_type": resource.lower()}
+    return call.store.add(resource, {k: v for k, v in made.items() if k in fields})["id"]
+
+
+def _uploader(call: Call) -> Record:
+    """The caller's artist profile, if it may upload; else the refusal, a 422 (no 403 is
+    documented for an upload)."""
+    artist = call.my_artist()
+    if artist is None:
+        refusal = "You need an artist profile to upload tracks."
+    elif not facts.upload_access(call.store, artist):
+        refusal = "Your artist profile does not have upload access."
+    else:
+        return artist
+    raise call.fail(422, refusal, {"artist": [refusal]})
+
+
 @behaviour("tracks.create")
 def _create_track(call: Call) -> int:
-    """An upload whose audio matches a stored track's is the documented 409."""
+    """An upload is an artist's: credited to the caller's artist unless it names its artists,
+    filed under the genre and tags it names. Audio matching a stored track's is the 409."""
+    artist = _uploader(call)
     upload = call.body if isinstance(call.body, dict) else {}
     if any(_sounds_alike(call, upload, t) for t in call.store.all("Track")):
         raise call.fail(409, "Fingerprint collision.")
     status = generic(call)
     track = call.ctx.records["Track"]
+    if not track.get("artists"):
+        track["artists"] = [artist["id"]]
+    track["genres"] = [_named(call, "Genre", str(upload["genre"]))]
+    track["tags"] = list(
+        dict.fromkeys(_named(call, "Tag", str(t)) for t in upload.get("tags") or ())
+    )
     seconds = int(track.get("duration") or 0) // 1000
     track["duration_text"] = f"{seconds // 60}:{seconds % 60:02d}"  # what duration says
     facts.recount(call.store, track["id"])  # a new track of its artists (their top tracks)
