@@ -776,7 +776,8 @@ class BeatRequestMachine(ApiMachine):
 
 
 class LibraryMachine(ApiMachine):
-    """Save/remove tracks, follow/unfollow users and artists; lists and status agree."""
+    """Save/remove tracks, log plays, follow/unfollow users and artists; lists, counts and
+    status agree."""
 
     seed = 4
 
@@ -837,6 +838,22 @@ class LibraryMachine(ApiMachine):
             return self.expect(ex, 404, why=f"{kind[:-1]} {key} is not followed")
         self.expect(ex, 200, why=f"{verb} {kind[:-1]} {key}")
         self.following[kind, key] = on
+
+    def _plays(self, track: int) -> tuple[Exchange, int]:
+        ex = self.call("tracks.show", f"/tracks/{track}")
+        self.found(ex, f"track {track}")
+        return ex, int(ex.body["track"]["plays"])
+
+    @rule(data=st.data())
+    def play(self, data: st.DataObject) -> None:
+        """A logged play is counted once on the track (``side_effect: event``)."""
+        track = data.draw(st.sampled_from(self.tracks), label="track")
+        before = self._plays(track)[1]
+        ex = self.call("tracks.plays.create", f"/tracks/{track}/plays")
+        self.expect(ex, 200, why=f"a play of track {track}")
+        after, plays = self._plays(track)
+        if plays != before + 1:
+            raise self.lost(after, f"plays {before + 1} (one play logged)", f"plays {plays}")
 
     @precondition(lambda self: self.me is not None)
     @rule(artist=st.booleans())
