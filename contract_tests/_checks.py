@@ -19,6 +19,7 @@ from . import _failures as f
 from ._acceptance import Facts, Reader, explain
 from ._coverage import current
 from ._derived import disagreement as derived_disagreement
+from ._derived import value_at
 from ._exchange import Exchange
 
 Check = Callable[["CheckContext", Exchange], None]
@@ -541,8 +542,10 @@ _NAMES = ("slug", "name", "uuid")
 def answer_matches_request(ctx: CheckContext, ex: Exchange) -> None:
     """A read of one record answers for the record its path names, not for another: the id
     asked for, or, where the path names it otherwise, a record with that name or slug. A page
-    of a list is the page asked for, of the size asked for."""
+    of a list is the page asked for, of the size asked for; a list a query caps (``limit``)
+    holds no more, and only the parts a query selects (``types``) appear."""
     _page_asked(ex)
+    _query_honoured(ex)
     found = _primary(ctx, ex)
     if found is None:
         return
@@ -590,6 +593,45 @@ def _page_asked(ex: Exchange) -> None:
                 f"{key} {value} (as asked)",
                 f"{key} {pages[0].get(key)!r}",
             )
+
+
+def _query_honoured(ex: Exchange) -> None:
+    """The query parameters that bound or choose parts of a success answer (``caps``,
+    ``selects`` in the spec), against that answer."""
+    if ex.status >= 300 or not isinstance(ex.body, Mapping):
+        return
+    asked = ex.request.url.params
+    for p in ex.op.query_params:
+        default = p.schema.get("default")
+        if not (p.caps or p.selects[0]) or (p.name not in asked and default is None):
+            continue
+        value = asked.get(p.name, str(default))  # absent, the documented default applies
+        given = f"{p.name}={value}" if p.name in asked else f"{p.name} absent: its default {value}"
+        if p.caps and value.isdigit():
+            place = value_at(ex.body, p.caps)
+            lists = place.items() if isinstance(place, Mapping) else [(p.caps, place)]
+            for name, items in lists:
+                if isinstance(items, list) and len(items) > int(value):
+                    raise _fail(
+                        f.WrongRecord,
+                        "answer_matches_request",
+                        ex,
+                        f"at most {int(value)} in {name} ({given})",
+                        f"{len(items)} in {name}",
+                    )
+        at, keys = p.selects
+        place = value_at(ex.body, at) if at else None
+        if isinstance(place, Mapping):
+            chosen = {key for v, key in keys if v in value.split(",")}
+            extra = sorted(k for k, v in keys if v in place and v not in chosen)
+            if extra:
+                raise _fail(
+                    f.WrongRecord,
+                    "answer_matches_request",
+                    ex,
+                    f"only the {p.name} asked for in {at} ({given})",
+                    f"{at} also holds {', '.join(dict(keys)[k] for k in extra)}",
+                )
 
 
 _UNCOMPARED = object()

@@ -132,6 +132,7 @@ def from_dict(docs: Mapping[str, Any]) -> Spec:
     known = Known(resources, policies.pagination, operations, rules)
     for raw in nodes:  # last: a derivation names operations and rules of any page
         operations[raw["id"]] = derivations(raw, operations[raw["id"]], known)
+        _answer_paths(raw, operations[raw["id"]], known)
     return Spec(operations, resources, policies, errors, rules)
 
 
@@ -548,10 +549,15 @@ def _parameters(
                     "resource_from",
                     "source",
                     "note",
+                    "caps",
+                    "selects",
                 ),
                 ("schema",),
                 f"parameter {name}",
             )
+            if location == "path" and ("caps" in p or "selects" in p):
+                key = "caps" if "caps" in p else "selects"
+                c.fail(SpecErrorKind.BAD_VALUE, f"{key} is for query parameters", p, key)
             if location == "path" and name not in template:
                 c.fail(
                     SpecErrorKind.BAD_VALUE,
@@ -578,6 +584,8 @@ def _parameters(
                     p.get("note", ""),
                     p.get("resource_from"),
                     by,
+                    c.string(p, "caps", ""),
+                    _selects(p),
                 )
             )
     named = [p.resource_from for p in out["path"] if p.resource_from]
@@ -591,6 +599,47 @@ def _parameters(
         )
     order = {n: i for i, n in enumerate(template)}
     return tuple(sorted(out["path"], key=lambda p: order[p.name])), tuple(out["query"])
+
+
+def _selects(p: Node) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``selects: {at: results, keys: {track: tracks, ...}}``, checked for its shape (the
+    paths are checked against the answer once every page is read, :func:`_answer_paths`)."""
+    if "selects" not in p:
+        return ("", ())
+    raw = c.mapping(p["selects"], p, "selects", "selects")
+    c.keys(raw, ("at", "keys"), ("at", "keys"), "selects")
+    keys = c.mapping(raw["keys"], raw, "keys", "selects.keys")
+    for value, key in keys.items():
+        if not isinstance(key, str) or not key:
+            c.fail(SpecErrorKind.BAD_VALUE, "each value names a key (a string)", keys, value)
+    return (c.string(raw, "at", required=True), tuple((str(v), str(k)) for v, k in keys.items()))
+
+
+def _answer_paths(raw: Node, op: Operation, known: Known) -> None:
+    """Each ``caps`` and ``selects`` path is a place of the success answer: a list, or an
+    object of lists, to cap; an object holding every key a value selects."""
+    schema = op.responses[op.success_status].schema if op.success_status in op.responses else None
+    params = raw.get("parameters") or {}
+    query = params.get("query") or {} if isinstance(params, Mapping) else {}
+    for p in op.query_params:
+        node = query.get(p.name)
+        if p.caps:
+            found = known.at(schema, p.caps)
+            if not any(known.items(f) or _lists_within(known, f) for f in found):
+                problem = f"{op.id}'s success answer has no list at {p.caps!r}"
+                c.fail(SpecErrorKind.BAD_VALUE, problem, node, "caps")
+        at, keys = p.selects
+        if at:
+            places = known.at(schema, at)
+            missing = [k for _, k in keys if not any(known.at(f, k) for f in places)]
+            if not places or missing:
+                problem = f"{op.id}'s success answer has no {at}.{(missing or [''])[0]}"
+                c.fail(SpecErrorKind.BAD_VALUE, problem.rstrip("."), node, "selects")
+
+
+def _lists_within(known: Known, frag: Mapping[str, Any]) -> bool:
+    props = frag.get("properties", {})
+    return bool(props) and all(known.items(v) for v in props.values() if isinstance(v, Mapping))
 
 
 def _resource_by(

@@ -54,6 +54,14 @@ class Parameter:
     """For an id whose resource another path parameter names (``/radio/{type}/{id}``)."""
     resource_by: tuple[tuple[str, str], ...] = ()
     """With ``resource_from``: each value of that parameter and the resource it names."""
+    caps: str = ""
+    """For a query parameter that bounds lists: the dotted path, in the success answer, of the
+    list it caps, or of an object each of whose lists it caps (``limit`` of search caps every
+    list under ``results``)."""
+    selects: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
+    """For a query parameter whose comma-separated values choose parts of the answer: the
+    dotted path of the object they choose in, and each value with the key it names there
+    (``types=track,user`` -> ``results.tracks``, ``results.users``; no other key appears)."""
 
 
 @dataclass(frozen=True)

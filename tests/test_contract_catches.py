@@ -725,6 +725,57 @@ def test_a_page_is_the_one_asked_for(query: dict[str, str], expected: str) -> No
     assert failures(MockTarget(BeatPassMock(seed=4, rate_limits=False))) == []
 
 
+class QueryRewritten(MockTarget):
+    """The mock, answering every request as if its query had been ``change``d."""
+
+    def __init__(self, change: Callable[[httpx.URL], httpx.URL]) -> None:
+        super().__init__(BeatPassMock(seed=4, rate_limits=False))
+        self.change = change
+
+    def transport(self) -> httpx.BaseTransport:
+        def handler(request: httpx.Request) -> httpx.Response:
+            url = self.change(request.url)
+            return self.mock.handler(httpx.Request(request.method, url, headers=request.headers))
+
+        return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize(
+    ("query", "change", "expected"),
+    [
+        (
+            {"query": "a", "limit": "1"},
+            lambda url: url.copy_remove_param("limit"),
+            "at most 1 in albums (limit=1)",
+        ),
+        (  # absent, the documented default bounds the lists
+            {"query": "a"},
+            lambda url: url.copy_set_param("limit", "40"),
+            "at most 3 in albums (limit absent: its default 3)",
+        ),
+        (
+            {"query": "a", "types": "track"},
+            lambda url: url.copy_remove_param("types"),
+            "only the types asked for in results (types=track)",
+        ),
+    ],
+)
+def test_a_search_is_bounded_and_chosen_by_its_query(
+    query: dict[str, str], change: Callable[[httpx.URL], httpx.URL], expected: str
+) -> None:
+    """``limit`` caps each list of results, ``types`` chooses the lists that appear (the
+    spec's ``caps`` and ``selects``): an API ignoring either fails answer_matches_request."""
+
+    def failures(target: MockTarget) -> list[str]:
+        with Session(target) as session:
+            ex = session.send(Draft(API.operations["search"], "/search", query), "token")
+            assert ex.status == 200
+            return [f.expected for f in run_checks(session.ctx, ex, ("answer_matches_request",))]
+
+    assert failures(MockTarget(BeatPassMock(seed=4, rate_limits=False))) == []
+    assert failures(QueryRewritten(change)) == [expected]
+
+
 def test_a_failed_comparison_is_made_again_when_the_budget_is_spent() -> None:
     """Hypothesis replays a failing example: its comparison must run again, or the replay
     passes and the failure is reported as flaky."""
