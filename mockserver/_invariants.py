@@ -11,7 +11,8 @@ an answer built from the store can be trusted to agree with every other answer:
   its repost edges, an album's plays the plays of its tracks;
 - relations resolve: every id a record names exists;
 - no timestamp of something that happened lies after the mock clock's now;
-- each artist has at most one default licence preset.
+- each artist has at most one default licence preset;
+- a tag is addressed by its name (``/tags/{name}/tracks``), so no two tags share one.
 
 And what the mock invents fits its domain (:func:`domain_violations`): every seeded value of a
 field with a declared generator fits that generator's schema. Values that callers write are
@@ -41,7 +42,15 @@ def violations(store: Store, now: float) -> list[str]:
         + list(_money(store))
         + list(_counters(store))
         + list(_records(store, now))
+        + list(_names(store))
     )
+
+
+def _names(store: Store) -> Iterator[str]:
+    names = Counter(t.get("name") for t in store.all("Tag"))
+    for name, count in sorted(names.items(), key=lambda item: str(item[0])):
+        if count > 1:
+            yield f"{count} tags share the name {name!r}"
 
 
 def _tracks(store: Store) -> Iterator[str]:

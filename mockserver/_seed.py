@@ -15,7 +15,7 @@ from typing import Any
 
 from spec import Spec
 
-from ._generate import example, words
+from ._generate import example, fresh_word, words
 from ._store import Record, Store, _snake
 
 GENRES = (
@@ -242,8 +242,9 @@ def _build(store: Store, seed: int) -> None:
             "Genre",
             record_for(store, "Genre", rng, name=name, display_name=name.replace("-", " ").title()),
         )
-    for _ in range(COUNTS["Tag"]):
-        add("Tag", record_for(store, "Tag", rng, name=words(rng, 1).lower()))
+    tag_names: set[str] = set()
+    for _ in range(COUNTS["Tag"]):  # a tag is addressed by its name (/tags/{name}/tracks)
+        add("Tag", record_for(store, "Tag", rng, name=fresh_word(rng, tag_names)))
     artists = list(store.records["Artist"])
     genres = list(store.records["Genre"])
     tags = list(store.records["Tag"])

@@ -158,6 +158,10 @@ BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
         lambda api: api.records("Track")[0].update(artists=[9999]),
         "Artist 9999",
     ),
+    "two tags of one name": (
+        lambda api: api.records("Tag")[1].update(name=api.records("Tag")[0]["name"]),
+        "tags share the name",
+    ),
     "two default presets": (
         lambda api: [p.update(is_default=True, _owner=1) for p in api.records("LicensePreset")[:2]],
         "default licence presets",
