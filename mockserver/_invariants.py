@@ -10,7 +10,10 @@ an answer built from the store can be trusted to agree with every other answer:
 - counters equal the records they count: a track's likes are its library saves, its reposts
   its repost edges, an album's plays the plays of its tracks;
 - relations resolve: every id a record names exists;
-- no timestamp of something that happened lies after the mock clock's now;
+- no timestamp of something that happened lies after the mock clock's now, nor before what it
+  depends on: a purchase follows its track's upload, a licence its purchase, a payout the end of
+  the month it pays for, and a conversation's messages are numbered in the order they were sent,
+  its ``last_message`` the newest;
 - each artist has at most one default licence preset;
 - a tag is addressed by its name (``/tags/{name}/tracks``), so no two tags share one.
 
@@ -21,6 +24,7 @@ theirs (checked only by the request schema), so writes are held to :func:`violat
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -43,7 +47,49 @@ def violations(store: Store, now: float) -> list[str]:
         + list(_counters(store))
         + list(_records(store, now))
         + list(_names(store))
+        + list(_timeline(store))
     )
+
+
+def _timeline(store: Store) -> Iterator[str]:
+    tracks = store.records["Track"]
+    bought: dict[tuple[Any, Any], str] = {}
+    for purchase in store.all("Purchase"):
+        at, track = purchase.get("purchased_at") or "", tracks.get(purchase["track_id"])
+        key = (purchase.get("_owner"), purchase["track_id"])
+        bought[key] = min(bought.get(key, at), at)
+        if track is not None and _before(at, track.get("created_at")):
+            yield f"Purchase {purchase['id']} was made before track {track['id']} was uploaded"
+    for lic in store.all("License"):
+        paid = bought.get((lic.get("_owner"), lic.get("track_id")))
+        if paid is not None and _before(lic.get("created_at"), paid):
+            yield f"License {lic['id']} was issued before its purchase"
+    for payout in store.all("Payout"):
+        made, period = payout.get("created_at"), payout.get("period")
+        if isinstance(made, str) and isinstance(period, str) and made[:7] <= period:
+            yield f"Payout {payout['id']} was made {made} for {period}, before that month ended"
+    yield from _conversations(store)
+
+
+def _conversations(store: Store) -> Iterator[str]:
+    sent: dict[Any, list[dict[str, Any]]] = {}
+    for message in sorted(store.all("Message"), key=lambda m: m["id"]):
+        sent.setdefault(message.get("conversation_id"), []).append(message)
+    for conversation in store.all("Conversation"):
+        mine = sent.get(conversation["id"], [])
+        for earlier, later in itertools.pairwise(mine):
+            if _before(later.get("created_at"), earlier.get("created_at")):
+                yield f"Message {later['id']} was sent before message {earlier['id']}"
+        last = mine[-1] if mine else None
+        newest = last and {k: last.get(k) for k in ("id", "message_text", "created_at")}
+        if conversation.get("last_message") != newest:
+            yield f"Conversation {conversation['id']}'s last_message is not its newest message"
+
+
+def _before(text: Any, other: Any) -> bool:
+    """``text`` is a moment strictly before ``other`` (False when either is no date)."""
+    a, b = _facts.moment(text), _facts.moment(other)
+    return a is not None and b is not None and a < b
 
 
 def _names(store: Store) -> Iterator[str]:

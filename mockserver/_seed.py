@@ -118,6 +118,7 @@ DERIVED = frozenset(
         ("Conversation", "unread_count"),
         ("Message", "read_by"),
         ("Message", "user"),
+        ("Payout", "period"),
     }
 )
 """Fields the seed derives from other records for every record (``derive``, the purchase and
@@ -430,6 +431,7 @@ def _build(store: Store, seed: int) -> None:
         for track_id in rng.sample(tracks, 2):
             if user not in (store.owners(store.records["Track"][track_id]) or ()):
                 store.edges["repost"].add((user, track_id))
+    _timeline(store, rng)
     derive(store)
     store.invented -= DERIVED
     store.version = 0
@@ -449,6 +451,43 @@ def _a_failed_fingerprint_of_mine(store: Store, tracks: list[Any]) -> None:
     failed = next((f for f in prints if f.get("status") == "failed"), None)
     if mine and failed is not None:
         failed["track_id"] = mine[0]
+
+
+def _timeline(store: Store, rng: random.Random) -> None:
+    """Seeded dates in causal order, none after the anchor (the seeded world's now): a
+    purchase is made after its track was uploaded, a licence after its purchase, a payout in
+    the month after the one it pays for. A date that keeps its rule stays as drawn; the others
+    are drawn again between what they depend on and the anchor."""
+    tracks = store.records["Track"]
+    purchases = store.records["Purchase"].values()
+    for purchase in purchases:
+        _not_before(purchase, "purchased_at", tracks[purchase["track_id"]]["created_at"], rng)
+    bought = {(p["_owner"], p["track_id"]): p["purchased_at"] for p in purchases}
+    for lic in store.records["License"].values():
+        _not_before(lic, "created_at", bought[(lic["_owner"], lic["track_id"])], rng)
+    _payout_periods(store)
+
+
+def _not_before(record: Record, field: str, earliest: str, rng: random.Random) -> None:
+    from ._facts import iso, moment
+
+    start, at = moment(earliest) or ANCHOR, moment(record.get(field))
+    if at is None or not start <= at <= ANCHOR:
+        record[field] = iso(rng.uniform(min(start, ANCHOR), ANCHOR))
+
+
+def paid_period(created_at: str) -> str:
+    """The month a payout made at ``created_at`` pays for: the one before (a month is paid
+    once it has ended; payout dates and periods are not documented, so this is inferred)."""
+    year, month = int(created_at[:4]), int(created_at[5:7])
+    year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _payout_periods(store: Store) -> None:
+    for payout in store.records["Payout"].values():
+        if isinstance(payout.get("created_at"), str):
+            payout["period"] = paid_period(payout["created_at"])
 
 
 def _shift_dates(store: Store, delta: float) -> None:
@@ -491,7 +530,8 @@ def _conversations(store: Store, rng: random.Random, users: list[Any]) -> None:
             title=None,
             participants=[{"id": m, "name": names[m]} for m in (first, other)],
         )
-    for message in store.records["Message"].values():
+    messages = list(store.records["Message"].values())
+    for message in messages:
         conversation = rng.choice(conversations)
         author = rng.choice(conversation["_members"])
         message.update(
@@ -499,23 +539,28 @@ def _conversations(store: Store, rng: random.Random, users: list[Any]) -> None:
             user={"id": author, "name": names[author]},
             read_by=[],
         )
+    # Messages are numbered in the order they were sent: ids and times rise together, so a
+    # conversation's last message (the highest id, as a new message becomes) is its newest.
+    for message, sent in zip(messages, sorted(m["created_at"] for m in messages), strict=True):
+        message["created_at"] = sent
     for conversation in conversations:
-        mine = [
-            m
-            for m in store.records["Message"].values()
-            if m["conversation_id"] == conversation["id"]
-        ]
-        last = mine[-1] if mine else None
-        conversation["last_message"] = (
-            {
-                "id": last["id"],
-                "message_text": last["message_text"],
-                "created_at": last["created_at"],
-            }
-            if last
-            else None
+        conversation["unread_count"] = sum(
+            m["conversation_id"] == conversation["id"] for m in messages
         )
-        conversation["unread_count"] = len(mine)
+    _last_messages(store)
+
+
+def _last_messages(store: Store) -> None:
+    """Each conversation's ``last_message``: a copy of its newest message (after the dates
+    moved, too: the copy's date is not a field ``_shift_dates`` sees)."""
+    last: dict[Any, Record] = {}
+    for message in store.records["Message"].values():  # in id order: the last one wins
+        last[message["conversation_id"]] = message
+    for conversation in store.records["Conversation"].values():
+        newest = last.get(conversation["id"])
+        conversation["last_message"] = (
+            {k: newest[k] for k in ("id", "message_text", "created_at")} if newest else None
+        )
 
 
 ANCHOR = 1_767_225_600.0
@@ -536,6 +581,8 @@ def rebase(store: Store, now: float) -> None:
     days = (now - ANCHOR) // 86_400
     if days:
         _shift_dates(store, days * 86_400)
+        _payout_periods(store)
+        _last_messages(store)
     for track in store.records["Track"].values():
         track[PLAYS_UNTIL] = now
     for request in store.records["BeatRequest"].values():

@@ -115,6 +115,20 @@ def _first(api: BeatPassMock, resource: str, **match: Any) -> Record:
     return next(r for r in api.records(resource) if all(r.get(k) == v for k, v in match.items()))
 
 
+def _back_in_2000(resource: str, field: str) -> Callable[[BeatPassMock], None]:
+    """Date the first record of ``resource`` long before anything it depends on."""
+    return lambda api: api.records(resource)[0].update({field: "2000-01-01T00:00:00Z"})
+
+
+def _in_a_long_conversation(api: BeatPassMock) -> list[Record]:
+    """The messages of the first conversation that has more than one, in id order."""
+    messages = sorted(api.records("Message"), key=lambda m: m["id"])
+    by: dict[Any, list[Record]] = {}
+    for message in messages:
+        by.setdefault(message["conversation_id"], []).append(message)
+    return next(m for m in by.values() if len(m) > 1)
+
+
 BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
     "a free track with a price": (
         lambda api: _first(api, "Track", licensing_type="free").update(price=9.99),
@@ -161,6 +175,28 @@ BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
     "two tags of one name": (
         lambda api: api.records("Tag")[1].update(name=api.records("Tag")[0]["name"]),
         "tags share the name",
+    ),
+    "a purchase before its track was uploaded": (
+        _back_in_2000("Purchase", "purchased_at"),
+        "was made before track",
+    ),
+    "a licence before its purchase": (
+        _back_in_2000("License", "created_at"),
+        "was issued before its purchase",
+    ),
+    "a payout for a month not yet over": (
+        lambda api: [p.update(period=p["created_at"][:7]) for p in api.records("Payout")[:1]],
+        "before that month ended",
+    ),
+    "a message sent before the one numbered before it": (
+        lambda api: _in_a_long_conversation(api)[-1].update(created_at="2000-01-01T00:00:00Z"),
+        "was sent before message",
+    ),
+    "a stale last message": (
+        lambda api: _first(
+            api, "Conversation", id=_in_a_long_conversation(api)[0]["conversation_id"]
+        ).update(last_message=None),
+        "last_message is not its newest",
     ),
     "two default presets": (
         lambda api: [p.update(is_default=True, _owner=1) for p in api.records("LicensePreset")[:2]],
