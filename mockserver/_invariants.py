@@ -15,7 +15,12 @@ an answer built from the store can be trusted to agree with every other answer:
   the month it pays for, and a conversation's messages are numbered in the order they were sent,
   its ``last_message`` the newest;
 - each artist has at most one default licence preset;
-- a tag is addressed by its name (``/tags/{name}/tracks``), so no two tags share one.
+- a tag is addressed by its name (``/tags/{name}/tracks``), so no two tags share one;
+- the world holds only what the documented writes would have let someone make: nobody follows
+  themselves or their own artist, reposts or buys their own track; a beat-request submission
+  is of a track its submitter owns, to someone else's request, made before the request expired
+  and after the track was uploaded, never the same track twice to one request, at most
+  ``beat_requests.max_submissions_per_producer`` per producer and request.
 
 And what the mock invents fits its domain (:func:`domain_violations`): every seeded value of a
 field with a declared generator fits that generator's schema. Values that callers write are
@@ -48,7 +53,60 @@ def violations(store: Store, now: float) -> list[str]:
         + list(_records(store, now))
         + list(_names(store))
         + list(_timeline(store))
+        + list(_allowed(store))
     )
+
+
+def _allowed(store: Store) -> Iterator[str]:
+    artists, tracks = store.records["Artist"], store.records["Track"]
+
+    def owns(user: Any, track_id: Any) -> bool:
+        track = tracks.get(track_id)
+        return track is not None and user in (store.owners(track) or ())
+
+    for user, other in store.edges["follow_user"]:
+        if user == other:
+            yield f"user {user} follows themselves"
+    for user, artist in store.edges["follow_artist"]:
+        if artists.get(artist, {}).get("_user") == user:
+            yield f"user {user} follows their own artist {artist}"
+    for user, track_id in store.edges["repost"]:
+        if owns(user, track_id):
+            yield f"user {user} reposted their own track {track_id}"
+    for purchase in store.all("Purchase"):
+        if owns(purchase.get("_owner"), purchase["track_id"]):
+            yield f"Purchase {purchase['id']} is of its buyer's own track"
+    yield from _submissions(store)
+
+
+def _submissions(store: Store) -> Iterator[str]:
+    limit = int(store.spec.rule("beat_requests.max_submissions_per_producer"))
+    per_request: Counter[tuple[Any, Any]] = Counter()
+    per_track: Counter[tuple[Any, Any, Any]] = Counter()
+    for submission in store.all("Submission"):
+        sid, user, track_id = submission["id"], submission.get("user_id"), submission["track_id"]
+        request_id = submission.get("beat_request_id")
+        request = store.get("BeatRequest", request_id)
+        track = store.records["Track"].get(track_id)
+        per_request[(request_id, user)] += 1
+        per_track[(request_id, user, track_id)] += 1
+        if track is not None and user not in (store.owners(track) or ()):
+            yield f"Submission {sid} is of track {track_id}, which user {user} does not own"
+        if track is not None and _before(submission.get("created_at"), track.get("created_at")):
+            yield f"Submission {sid} was made before track {track_id} was uploaded"
+        if request is None:
+            continue
+        if request.get("_owner") == user:
+            yield f"Submission {sid} is to its submitter's own request"
+        sent = _facts.moment(submission.get("created_at"))
+        if sent is not None and sent >= float(request.get("_expires", sent + 1)):
+            yield f"Submission {sid} was made after request {request['id']} expired"
+    for (request_id, user, track_id), count in per_track.items():
+        if count > 1:
+            yield f"user {user} submitted track {track_id} {count} times to request {request_id}"
+    for (request_id, user), count in per_request.items():
+        if count > limit:
+            yield f"user {user} made {count} submissions to request {request_id}, over {limit}"
 
 
 def _timeline(store: Store) -> Iterator[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import weakref
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -349,10 +350,7 @@ def _build(store: Store, seed: int) -> None:
         low = rng.randrange(60, 170, 5)
         request["bpm_range"] = f"{low}-{low + rng.choice((5, 10, 20))}"
         request["_expires_in"] = rng.choice((-40 * 24, -30, 5, 20, 47, 70)) * 3600.0
-    for submission in store.records["Submission"].values():
-        submission["beat_request_id"] = rng.choice(list(store.records["BeatRequest"]))
-        submission["track"] = submission["track_id"]
-        submission["user_id"] = submission["_owner"]
+    _submissions(store, rng)
     for track in store.records["Track"].values():
         licensing(track)
     purchases = list(store.records["Purchase"].values())
@@ -424,8 +422,9 @@ def _build(store: Store, seed: int) -> None:
         for other in rng.sample(users, 3):
             if other != user:
                 store.edges["follow_user"].add((user, other))
-        for artist_id in rng.sample(artists, 2):
-            store.edges["follow_artist"].add((user, artist_id))
+        for artist_id in rng.sample(artists, 2):  # nobody follows their own artist (422)
+            if store.records["Artist"][artist_id]["_user"] != user:
+                store.edges["follow_artist"].add((user, artist_id))
         for track_id in rng.sample(tracks, 4):
             store.edges["library"].add((user, "track", track_id))
         for track_id in rng.sample(tracks, 2):
@@ -435,6 +434,44 @@ def _build(store: Store, seed: int) -> None:
     derive(store)
     store.invented -= DERIVED
     store.version = 0
+
+
+def _submissions(store: Store, rng: random.Random) -> None:
+    """Submissions ``beat_requests.fulfill`` would have accepted: each of a track its
+    submitter owns, to someone else's request, before that request expired and after the
+    track was uploaded, never the same track twice to one request, at most the rule's number
+    per producer and request. A submission no such pair is left for is not seeded."""
+    from ._facts import iso, moment
+
+    limit = int(store.spec.rule("beat_requests.max_submissions_per_producer"))
+    requests = list(store.records["BeatRequest"].values())
+    made: Counter[tuple[Any, Any]] = Counter()
+    sent: set[tuple[Any, Any]] = set()
+    closes = {r["id"]: ANCHOR + min(r["_expires_in"], 0.0) - 1 for r in requests}
+    for submission in list(store.records["Submission"].values()):
+        user = submission["_owner"]
+        options = [
+            (request["id"], track, uploaded)
+            for request in requests
+            if request["_owner"] != user and made[(request["id"], user)] < limit
+            for track in store.records["Track"].values()
+            if user in (store.owners(track) or ())
+            and (request["id"], track["id"]) not in sent
+            and (uploaded := moment(track["created_at"]) or ANCHOR) < closes[request["id"]]
+        ]
+        if not options:
+            store.delete("Submission", submission["id"])
+            continue
+        request_id, track, uploaded = rng.choice(options)
+        made[(request_id, user)] += 1
+        sent.add((request_id, track["id"]))
+        submission.update(
+            beat_request_id=request_id,
+            track_id=track["id"],
+            track=track["id"],
+            user_id=user,
+            created_at=iso(rng.uniform(uploaded, closes[request_id])),
+        )
 
 
 def _a_failed_fingerprint_of_mine(store: Store, tracks: list[Any]) -> None:

@@ -115,6 +115,20 @@ def _first(api: BeatPassMock, resource: str, **match: Any) -> Record:
     return next(r for r in api.records(resource) if all(r.get(k) == v for k, v in match.items()))
 
 
+def _some(api: BeatPassMock, resource: str) -> list[Record]:
+    """The first record of ``resource``, as a list (a lambda may update it in a comprehension)."""
+    return api.records(resource)[:1]
+
+
+def _owner_of(api: BeatPassMock, track_id: Any) -> Any:
+    track = _first(api, "Track", id=track_id)
+    return min(api.store.owners(track) or {None})
+
+
+def _not_owned_by(api: BeatPassMock, user: Any) -> Any:
+    return next(t["id"] for t in api.records("Track") if user not in api.store.owners(t))
+
+
 def _back_in_2000(resource: str, field: str) -> Callable[[BeatPassMock], None]:
     """Date the first record of ``resource`` long before anything it depends on."""
     return lambda api: api.records(resource)[0].update({field: "2000-01-01T00:00:00Z"})
@@ -197,6 +211,59 @@ BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
             api, "Conversation", id=_in_a_long_conversation(api)[0]["conversation_id"]
         ).update(last_message=None),
         "last_message is not its newest",
+    ),
+    "a user following themselves": (
+        lambda api: api.store.edges["follow_user"].add((1, 1)),
+        "user 1 follows themselves",
+    ),
+    "a user following their own artist": (
+        lambda api: api.store.edges["follow_artist"].add((1, 1)),
+        "follows their own artist 1",
+    ),
+    "a repost of one's own track": (
+        lambda api: api.store.edges["repost"].add((_owner_of(api, 1), 1)),
+        "reposted their own track 1",
+    ),
+    "a purchase of one's own track": (
+        lambda api: [
+            p.update(_owner=_owner_of(api, p["track_id"])) for p in _some(api, "Purchase")
+        ],
+        "is of its buyer's own track",
+    ),
+    "a submission of someone else's track": (
+        lambda api: [
+            s.update(track_id=_not_owned_by(api, s["user_id"])) for s in _some(api, "Submission")
+        ],
+        "which user",
+    ),
+    "a submission to one's own request": (
+        lambda api: [
+            _first(api, "BeatRequest", id=s["beat_request_id"]).update(_owner=s["user_id"])
+            for s in _some(api, "Submission")
+        ],
+        "to its submitter's own request",
+    ),
+    "a submission after its request expired": (
+        lambda api: [
+            _first(api, "BeatRequest", id=s["beat_request_id"]).update(_expires=0.0)
+            for s in _some(api, "Submission")
+        ],
+        "expired",
+    ),
+    "one track submitted twice to one request": (
+        lambda api: [
+            api.store.add("Submission", {k: v for k, v in s.items() if k != "id"})
+            for s in _some(api, "Submission")
+        ],
+        "2 times to request",
+    ),
+    "one track submitted more times than allowed": (
+        lambda api: [
+            api.store.add("Submission", {k: v for k, v in s.items() if k != "id"})
+            for s in _some(api, "Submission")
+            * int(API.rule("beat_requests.max_submissions_per_producer"))
+        ],
+        "submissions to request",
     ),
     "two default presets": (
         lambda api: [p.update(is_default=True, _owner=1) for p in api.records("LicensePreset")[:2]],

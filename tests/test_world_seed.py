@@ -101,3 +101,34 @@ def test_a_purchase_its_licence_and_a_reply_a_day_later_keep_the_timeline() -> N
     listed = member.get("/messaging/conversations").json()["data"]
     last = next(c for c in listed if c["id"] == conversation["id"])["last_message"]
     assert last["message_text"] == "a day later"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_nobody_follows_their_own_artist(seed: int) -> None:
+    """Following yourself is refused (422), so the seed holds no such follow."""
+    api, client = _world(seed)
+    for artist in api.records("Artist"):
+        followers = client.get(f"/artists/{artist['id']}/followers", params={"perPage": 100})
+        assert artist["_user"] not in [u["id"] for u in followers.json()["pagination"]["data"]]
+        owner = _as(api, artist["_user"])
+        assert owner.get(f"/artists/{artist['id']}/follow-status").json()["following"] is False
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_seeded_submission_is_one_fulfill_would_have_accepted(seed: int) -> None:
+    """``POST /beat-requests/{id}/fulfill`` takes only the submitter's own track, to someone
+    else's request that is still open: every seeded submission is one it took."""
+    api, _ = _world(seed)
+    submissions = api.records("Submission")
+    assert submissions
+    for submission in submissions:
+        user = submission["user_id"]
+        mine = _as(api, user).get("/beat-requests/user/my-tracks").json()["data"]
+        assert submission["id"] in [s["id"] for s in mine]
+        track = next(t for t in api.records("Track") if t["id"] == submission["track_id"])
+        request = next(
+            r for r in api.records("BeatRequest") if r["id"] == submission["beat_request_id"]
+        )
+        assert user in api.store.owners(track), submission
+        assert request["user_id"] != user, submission
+        assert track["created_at"] <= submission["created_at"] < request["expires_at"], submission
