@@ -20,7 +20,8 @@ an answer built from the store can be trusted to agree with every other answer:
   themselves or their own artist, reposts or buys their own track; a beat-request submission
   is of a track its submitter owns, to someone else's request, made before the request expired
   and after the track was uploaded, never the same track twice to one request, at most
-  ``beat_requests.max_submissions_per_producer`` per producer and request.
+  ``beat_requests.max_submissions_per_producer`` per producer and request;
+- a user has at most one extended profile, and an artist's profile is its user's.
 
 And what the mock invents fits its domain (:func:`domain_violations`): every seeded value of a
 field with a declared generator fits that generator's schema. Values that callers write are
@@ -77,6 +78,18 @@ def _allowed(store: Store) -> Iterator[str]:
         if owns(purchase.get("_owner"), purchase["track_id"]):
             yield f"Purchase {purchase['id']} is of its buyer's own track"
     yield from _submissions(store)
+    yield from _profiles(store)
+
+
+def _profiles(store: Store) -> Iterator[str]:
+    owners = Counter(p.get("_owner") for p in store.all("Profile"))
+    for owner, count in sorted(owners.items(), key=lambda item: str(item[0])):
+        if count > 1:
+            yield f"user {owner} owns {count} profiles"
+    for artist in store.all("Artist"):
+        profile = store.get("Profile", artist.get("profile"))
+        if profile is not None and profile.get("_owner") != artist.get("_user"):
+            yield f"Artist {artist['id']}'s profile {profile['id']} is not its user's"
 
 
 def _submissions(store: Store) -> Iterator[str]:

@@ -342,6 +342,7 @@ def _build(store: Store, seed: int) -> None:
             continue
         for _ in range(DEFAULT_COUNT):
             add(resource, record_for(store, resource, rng, _owner=rng.choice(users[:3])))
+    _profiles(store, users)
     _conversations(store, rng, users)
     for request in store.records["BeatRequest"].values():
         request["_owner"] = request["user_id"] = rng.choice(users[:3])
@@ -434,6 +435,17 @@ def _build(store: Store, seed: int) -> None:
     derive(store)
     store.invented -= DERIVED
     store.version = 0
+
+
+def _profiles(store: Store, users: list[Any]) -> None:
+    """One extended profile per user, as ``users.profile.update`` keeps it (it makes one only
+    for a user who has none), linked from the user's artist: the profile
+    ``GET /user-profile/{user}`` shows is the only one they have."""
+    artists = {a["_user"]: a for a in store.records["Artist"].values()}
+    for user, profile in zip(users, list(store.records["Profile"].values()), strict=False):
+        profile["_owner"] = user
+        if user in artists:
+            artists[user]["profile"] = profile["id"]
 
 
 def _submissions(store: Store, rng: random.Random) -> None:

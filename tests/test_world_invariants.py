@@ -265,6 +265,14 @@ BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
         ],
         "submissions to request",
     ),
+    "a user with two profiles": (
+        lambda api: api.records("Profile")[1].update(_owner=api.records("Profile")[0]["_owner"]),
+        "owns 2 profiles",
+    ),
+    "an artist linked to another user's profile": (
+        lambda api: _first(api, "Artist", id=1).update(profile=api.records("Profile")[1]["id"]),
+        "is not its user's",
+    ),
     "two default presets": (
         lambda api: [p.update(is_default=True, _owner=1) for p in api.records("LicensePreset")[:2]],
         "default licence presets",

@@ -132,3 +132,22 @@ def test_a_seeded_submission_is_one_fulfill_would_have_accepted(seed: int) -> No
         assert user in api.store.owners(track), submission
         assert request["user_id"] != user, submission
         assert track["created_at"] <= submission["created_at"] < request["expires_at"], submission
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_seeded_profile_is_the_one_its_user_shows(seed: int) -> None:
+    """A user has one extended profile: ``GET /user-profile/{user}`` shows each seeded one."""
+    api, client = _world(seed)
+    profiles = api.records("Profile")
+    assert profiles
+    for profile in profiles:
+        shown = client.get(f"/user-profile/{profile['_owner']}").json()["profile"] or {}
+        assert shown.get("id") == profile["id"], profile
+
+
+def test_editing_a_profile_changes_the_one_profile_shown() -> None:
+    api, client = _world(0)
+    count = len(api.records("Profile"))
+    assert client.put("/users/profile/update", json={"city": "Lagos"}).status_code == 200
+    assert client.get("/user-profile/1").json()["profile"]["city"] == "Lagos"
+    assert len(api.records("Profile")) == count  # the edit made no second profile
