@@ -460,16 +460,18 @@ def _submissions(store: Store, rng: random.Random) -> None:
     made: Counter[tuple[Any, Any]] = Counter()
     sent: set[tuple[Any, Any]] = set()
     closes = {r["id"]: ANCHOR + min(r["_expires_in"], 0.0) - 1 for r in requests}
+    catalogue: dict[Any, list[tuple[Record, float]]] = {}
+    for track in store.records["Track"].values():
+        for owner in store.owners(track) or ():
+            catalogue.setdefault(owner, []).append((track, moment(track["created_at"]) or ANCHOR))
     for submission in list(store.records["Submission"].values()):
         user = submission["_owner"]
         options = [
             (request["id"], track, uploaded)
             for request in requests
             if request["_owner"] != user and made[(request["id"], user)] < limit
-            for track in store.records["Track"].values()
-            if user in (store.owners(track) or ())
-            and (request["id"], track["id"]) not in sent
-            and (uploaded := moment(track["created_at"]) or ANCHOR) < closes[request["id"]]
+            for track, uploaded in catalogue.get(user, ())
+            if (request["id"], track["id"]) not in sent and uploaded < closes[request["id"]]
         ]
         if not options:
             store.delete("Submission", submission["id"])
