@@ -527,7 +527,7 @@ def _not_before(record: Record, field: str, earliest: str, rng: random.Random) -
         record[field] = iso(rng.uniform(min(start, ANCHOR), ANCHOR))
 
 
-def paid_period(created_at: str) -> str:
+def _paid_period(created_at: str) -> str:
     """The month a payout made at ``created_at`` pays for: the one before (a month is paid
     once it has ended; payout dates and periods are not documented, so this is inferred)."""
     year, month = int(created_at[:4]), int(created_at[5:7])
@@ -538,7 +538,7 @@ def paid_period(created_at: str) -> str:
 def _payout_periods(store: Store) -> None:
     for payout in store.records["Payout"].values():
         if isinstance(payout.get("created_at"), str):
-            payout["period"] = paid_period(payout["created_at"])
+            payout["period"] = _paid_period(payout["created_at"])
 
 
 def _shift_dates(store: Store, delta: float) -> None:
