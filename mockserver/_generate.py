@@ -58,6 +58,19 @@ def words(rng: random.Random, n: int = 2) -> str:
     return " ".join(rng.choice(_WORDS).capitalize() for _ in range(n))
 
 
+def fresh_word(rng: random.Random, taken: set[str]) -> str:
+    """A lower-case word not in ``taken``, added to it: the drawn word, else the next free one
+    after it in the list. It costs one draw either way, so what is drawn after it stays put."""
+    if len(taken) >= len(_WORDS):
+        raise ValueError(f"only {len(_WORDS)} distinct words exist")
+    start = _WORDS.index(rng.choice(_WORDS))
+    word = next(
+        w for i in range(len(_WORDS)) if (w := _WORDS[(start + i) % len(_WORDS)]) not in taken
+    )
+    taken.add(word)
+    return word
+
+
 def timestamp(rng: random.Random) -> str:
     moment = _EPOCH + datetime.timedelta(seconds=rng.randrange(0, 2 * 365 * 86_400))
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

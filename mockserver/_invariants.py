@@ -11,8 +11,18 @@ an answer built from the store can be trusted to agree with every other answer:
   its repost edges, an album's plays the plays of its tracks, a playlist's length the durations
   of its tracks;
 - relations resolve: every id a record names exists;
-- no timestamp of something that happened lies after the mock clock's now;
-- each artist has at most one default licence preset.
+- no timestamp of something that happened lies after the mock clock's now, nor before what it
+  depends on: a purchase follows its track's upload, a licence its purchase, a payout the end of
+  the month it pays for, and a conversation's messages are numbered in the order they were sent,
+  its ``last_message`` the newest;
+- each artist has at most one default licence preset;
+- a tag is addressed by its name (``/tags/{name}/tracks``), so no two tags share one;
+- the world holds only what the documented writes would have let someone make: nobody follows
+  themselves or their own artist, reposts or buys their own track; a beat-request submission
+  is of a track its submitter owns, to someone else's request, made before the request expired
+  and after the track was uploaded, never the same track twice to one request, at most
+  ``beat_requests.max_submissions_per_producer`` per producer and request;
+- a user has at most one extended profile, and an artist's profile is its user's.
 
 And what the mock invents fits its domain (:func:`domain_violations`): every seeded value of a
 field with a declared generator fits that generator's schema. Values that callers write are
@@ -21,6 +31,7 @@ theirs (checked only by the request schema), so writes are held to :func:`violat
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -42,7 +53,122 @@ def violations(store: Store, now: float) -> list[str]:
         + list(_money(store))
         + list(_counters(store))
         + list(_records(store, now))
+        + list(_names(store))
+        + list(_timeline(store))
+        + list(_allowed(store))
     )
+
+
+def _allowed(store: Store) -> Iterator[str]:
+    artists, tracks = store.records["Artist"], store.records["Track"]
+
+    def owns(user: Any, track_id: Any) -> bool:
+        track = tracks.get(track_id)
+        return track is not None and user in (store.owners(track) or ())
+
+    for user, other in store.edges["follow_user"]:
+        if user == other:
+            yield f"user {user} follows themselves"
+    for user, artist in store.edges["follow_artist"]:
+        if artists.get(artist, {}).get("_user") == user:
+            yield f"user {user} follows their own artist {artist}"
+    for user, track_id in store.edges["repost"]:
+        if owns(user, track_id):
+            yield f"user {user} reposted their own track {track_id}"
+    for purchase in store.all("Purchase"):
+        if owns(purchase.get("_owner"), purchase["track_id"]):
+            yield f"Purchase {purchase['id']} is of its buyer's own track"
+    yield from _submissions(store)
+    yield from _profiles(store)
+
+
+def _profiles(store: Store) -> Iterator[str]:
+    owners = Counter(p.get("_owner") for p in store.all("Profile"))
+    for owner, count in sorted(owners.items(), key=lambda item: str(item[0])):
+        if count > 1:
+            yield f"user {owner} owns {count} profiles"
+    for artist in store.all("Artist"):
+        profile = store.get("Profile", artist.get("profile"))
+        if profile is not None and profile.get("_owner") != artist.get("_user"):
+            yield f"Artist {artist['id']}'s profile {profile['id']} is not its user's"
+
+
+def _submissions(store: Store) -> Iterator[str]:
+    limit = int(store.spec.rule("beat_requests.max_submissions_per_producer"))
+    per_request: Counter[tuple[Any, Any]] = Counter()
+    per_track: Counter[tuple[Any, Any, Any]] = Counter()
+    for submission in store.all("Submission"):
+        sid, user, track_id = submission["id"], submission.get("user_id"), submission["track_id"]
+        request_id = submission.get("beat_request_id")
+        request = store.get("BeatRequest", request_id)
+        track = store.records["Track"].get(track_id)
+        per_request[(request_id, user)] += 1
+        per_track[(request_id, user, track_id)] += 1
+        if track is not None and user not in (store.owners(track) or ()):
+            yield f"Submission {sid} is of track {track_id}, which user {user} does not own"
+        if track is not None and _before(submission.get("created_at"), track.get("created_at")):
+            yield f"Submission {sid} was made before track {track_id} was uploaded"
+        if request is None:
+            continue
+        if request.get("_owner") == user:
+            yield f"Submission {sid} is to its submitter's own request"
+        sent = _facts.moment(submission.get("created_at"))
+        if sent is not None and sent >= float(request.get("_expires", sent + 1)):
+            yield f"Submission {sid} was made after request {request['id']} expired"
+    for (request_id, user, track_id), count in per_track.items():
+        if count > 1:
+            yield f"user {user} submitted track {track_id} {count} times to request {request_id}"
+    for (request_id, user), count in per_request.items():
+        if count > limit:
+            yield f"user {user} made {count} submissions to request {request_id}, over {limit}"
+
+
+def _timeline(store: Store) -> Iterator[str]:
+    tracks = store.records["Track"]
+    bought: dict[tuple[Any, Any], str] = {}
+    for purchase in store.all("Purchase"):
+        at, track = purchase.get("purchased_at") or "", tracks.get(purchase["track_id"])
+        key = (purchase.get("_owner"), purchase["track_id"])
+        bought[key] = min(bought.get(key, at), at)
+        if track is not None and _before(at, track.get("created_at")):
+            yield f"Purchase {purchase['id']} was made before track {track['id']} was uploaded"
+    for lic in store.all("License"):
+        paid = bought.get((lic.get("_owner"), lic.get("track_id")))
+        if paid is not None and _before(lic.get("created_at"), paid):
+            yield f"License {lic['id']} was issued before its purchase"
+    for payout in store.all("Payout"):
+        made, period = payout.get("created_at"), payout.get("period")
+        if isinstance(made, str) and isinstance(period, str) and made[:7] <= period:
+            yield f"Payout {payout['id']} was made {made} for {period}, before that month ended"
+    yield from _conversations(store)
+
+
+def _conversations(store: Store) -> Iterator[str]:
+    sent: dict[Any, list[dict[str, Any]]] = {}
+    for message in sorted(store.all("Message"), key=lambda m: m["id"]):
+        sent.setdefault(message.get("conversation_id"), []).append(message)
+    for conversation in store.all("Conversation"):
+        mine = sent.get(conversation["id"], [])
+        for earlier, later in itertools.pairwise(mine):
+            if _before(later.get("created_at"), earlier.get("created_at")):
+                yield f"Message {later['id']} was sent before message {earlier['id']}"
+        last = mine[-1] if mine else None
+        newest = last and {k: last.get(k) for k in ("id", "message_text", "created_at")}
+        if conversation.get("last_message") != newest:
+            yield f"Conversation {conversation['id']}'s last_message is not its newest message"
+
+
+def _before(text: Any, other: Any) -> bool:
+    """``text`` is a moment strictly before ``other`` (False when either is no date)."""
+    a, b = _facts.moment(text), _facts.moment(other)
+    return a is not None and b is not None and a < b
+
+
+def _names(store: Store) -> Iterator[str]:
+    names = Counter(t.get("name") for t in store.all("Tag"))
+    for name, count in sorted(names.items(), key=lambda item: str(item[0])):
+        if count > 1:
+            yield f"{count} tags share the name {name!r}"
 
 
 def _tracks(store: Store) -> Iterator[str]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import random
 import weakref
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from spec import Spec
 
-from ._generate import example, words
+from ._generate import example, fresh_word, words
 from ._store import Record, Store, _snake
 
 GENRES = (
@@ -118,6 +119,7 @@ DERIVED = frozenset(
         ("Conversation", "unread_count"),
         ("Message", "read_by"),
         ("Message", "user"),
+        ("Payout", "period"),
     }
 )
 """Fields the seed derives from other records for every record (``derive``, the purchase and
@@ -240,8 +242,9 @@ def _build(store: Store, seed: int) -> None:
             "Genre",
             record_for(store, "Genre", rng, name=name, display_name=name.replace("-", " ").title()),
         )
-    for _ in range(COUNTS["Tag"]):
-        add("Tag", record_for(store, "Tag", rng, name=words(rng, 1).lower()))
+    tag_names: set[str] = set()
+    for _ in range(COUNTS["Tag"]):  # a tag is addressed by its name (/tags/{name}/tracks)
+        add("Tag", record_for(store, "Tag", rng, name=fresh_word(rng, tag_names)))
     artists = list(store.records["Artist"])
     genres = list(store.records["Genre"])
     tags = list(store.records["Tag"])
@@ -337,6 +340,7 @@ def _build(store: Store, seed: int) -> None:
             continue
         for _ in range(DEFAULT_COUNT):
             add(resource, record_for(store, resource, rng, _owner=rng.choice(users[:3])))
+    _profiles(store, users)
     _conversations(store, rng, users)
     for request in store.records["BeatRequest"].values():
         request["_owner"] = request["user_id"] = rng.choice(users[:3])
@@ -345,10 +349,7 @@ def _build(store: Store, seed: int) -> None:
         low = rng.randrange(60, 170, 5)
         request["bpm_range"] = f"{low}-{low + rng.choice((5, 10, 20))}"
         request["_expires_in"] = rng.choice((-40 * 24, -30, 5, 20, 47, 70)) * 3600.0
-    for submission in store.records["Submission"].values():
-        submission["beat_request_id"] = rng.choice(list(store.records["BeatRequest"]))
-        submission["track"] = submission["track_id"]
-        submission["user_id"] = submission["_owner"]
+    _submissions(store, rng)
     for track in store.records["Track"].values():
         licensing(track)
     purchases = list(store.records["Purchase"].values())
@@ -420,16 +421,69 @@ def _build(store: Store, seed: int) -> None:
         for other in rng.sample(users, 3):
             if other != user:
                 store.edges["follow_user"].add((user, other))
-        for artist_id in rng.sample(artists, 2):
-            store.edges["follow_artist"].add((user, artist_id))
+        for artist_id in rng.sample(artists, 2):  # nobody follows their own artist (422)
+            if store.records["Artist"][artist_id]["_user"] != user:
+                store.edges["follow_artist"].add((user, artist_id))
         for track_id in rng.sample(tracks, 4):
             store.edges["library"].add((user, "track", track_id))
         for track_id in rng.sample(tracks, 2):
             if user not in (store.owners(store.records["Track"][track_id]) or ()):
                 store.edges["repost"].add((user, track_id))
+    _timeline(store, rng)
     derive(store)
     store.invented -= DERIVED
     store.version = 0
+
+
+def _profiles(store: Store, users: list[Any]) -> None:
+    """One extended profile per user, as ``users.profile.update`` keeps it (it makes one only
+    for a user who has none), linked from the user's artist: the profile
+    ``GET /user-profile/{user}`` shows is the only one they have."""
+    artists = {a["_user"]: a for a in store.records["Artist"].values()}
+    for user, profile in zip(users, list(store.records["Profile"].values()), strict=False):
+        profile["_owner"] = user
+        if user in artists:
+            artists[user]["profile"] = profile["id"]
+
+
+def _submissions(store: Store, rng: random.Random) -> None:
+    """Submissions ``beat_requests.fulfill`` would have accepted: each of a track its
+    submitter owns, to someone else's request, before that request expired and after the
+    track was uploaded, never the same track twice to one request, at most the rule's number
+    per producer and request. A submission no such pair is left for is not seeded."""
+    from ._facts import iso, moment
+
+    limit = int(store.spec.rule("beat_requests.max_submissions_per_producer"))
+    requests = list(store.records["BeatRequest"].values())
+    made: Counter[tuple[Any, Any]] = Counter()
+    sent: set[tuple[Any, Any]] = set()
+    closes = {r["id"]: ANCHOR + min(r["_expires_in"], 0.0) - 1 for r in requests}
+    catalogue: dict[Any, list[tuple[Record, float]]] = {}
+    for track in store.records["Track"].values():
+        for owner in store.owners(track) or ():
+            catalogue.setdefault(owner, []).append((track, moment(track["created_at"]) or ANCHOR))
+    for submission in list(store.records["Submission"].values()):
+        user = submission["_owner"]
+        options = [
+            (request["id"], track, uploaded)
+            for request in requests
+            if request["_owner"] != user and made[(request["id"], user)] < limit
+            for track, uploaded in catalogue.get(user, ())
+            if (request["id"], track["id"]) not in sent and uploaded < closes[request["id"]]
+        ]
+        if not options:
+            store.delete("Submission", submission["id"])
+            continue
+        request_id, track, uploaded = rng.choice(options)
+        made[(request_id, user)] += 1
+        sent.add((request_id, track["id"]))
+        submission.update(
+            beat_request_id=request_id,
+            track_id=track["id"],
+            track=track["id"],
+            user_id=user,
+            created_at=iso(rng.uniform(uploaded, closes[request_id])),
+        )
 
 
 def _a_failed_fingerprint_of_mine(store: Store, tracks: list[Any]) -> None:
@@ -446,6 +500,43 @@ def _a_failed_fingerprint_of_mine(store: Store, tracks: list[Any]) -> None:
     failed = next((f for f in prints if f.get("status") == "failed"), None)
     if mine and failed is not None:
         failed["track_id"] = mine[0]
+
+
+def _timeline(store: Store, rng: random.Random) -> None:
+    """Seeded dates in causal order, none after the anchor (the seeded world's now): a
+    purchase is made after its track was uploaded, a licence after its purchase, a payout in
+    the month after the one it pays for. A date that keeps its rule stays as drawn; the others
+    are drawn again between what they depend on and the anchor."""
+    tracks = store.records["Track"]
+    purchases = store.records["Purchase"].values()
+    for purchase in purchases:
+        _not_before(purchase, "purchased_at", tracks[purchase["track_id"]]["created_at"], rng)
+    bought = {(p["_owner"], p["track_id"]): p["purchased_at"] for p in purchases}
+    for lic in store.records["License"].values():
+        _not_before(lic, "created_at", bought[(lic["_owner"], lic["track_id"])], rng)
+    _payout_periods(store)
+
+
+def _not_before(record: Record, field: str, earliest: str, rng: random.Random) -> None:
+    from ._facts import iso, moment
+
+    start, at = moment(earliest) or ANCHOR, moment(record.get(field))
+    if at is None or not start <= at <= ANCHOR:
+        record[field] = iso(rng.uniform(min(start, ANCHOR), ANCHOR))
+
+
+def _paid_period(created_at: str) -> str:
+    """The month a payout made at ``created_at`` pays for: the one before (a month is paid
+    once it has ended; payout dates and periods are not documented, so this is inferred)."""
+    year, month = int(created_at[:4]), int(created_at[5:7])
+    year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _payout_periods(store: Store) -> None:
+    for payout in store.records["Payout"].values():
+        if isinstance(payout.get("created_at"), str):
+            payout["period"] = _paid_period(payout["created_at"])
 
 
 def _shift_dates(store: Store, delta: float) -> None:
@@ -488,7 +579,8 @@ def _conversations(store: Store, rng: random.Random, users: list[Any]) -> None:
             title=None,
             participants=[{"id": m, "name": names[m]} for m in (first, other)],
         )
-    for message in store.records["Message"].values():
+    messages = list(store.records["Message"].values())
+    for message in messages:
         conversation = rng.choice(conversations)
         author = rng.choice(conversation["_members"])
         message.update(
@@ -496,23 +588,28 @@ def _conversations(store: Store, rng: random.Random, users: list[Any]) -> None:
             user={"id": author, "name": names[author]},
             read_by=[],
         )
+    # Messages are numbered in the order they were sent: ids and times rise together, so a
+    # conversation's last message (the highest id, as a new message becomes) is its newest.
+    for message, sent in zip(messages, sorted(m["created_at"] for m in messages), strict=True):
+        message["created_at"] = sent
     for conversation in conversations:
-        mine = [
-            m
-            for m in store.records["Message"].values()
-            if m["conversation_id"] == conversation["id"]
-        ]
-        last = mine[-1] if mine else None
-        conversation["last_message"] = (
-            {
-                "id": last["id"],
-                "message_text": last["message_text"],
-                "created_at": last["created_at"],
-            }
-            if last
-            else None
+        conversation["unread_count"] = sum(
+            m["conversation_id"] == conversation["id"] for m in messages
         )
-        conversation["unread_count"] = len(mine)
+    _last_messages(store)
+
+
+def _last_messages(store: Store) -> None:
+    """Each conversation's ``last_message``: a copy of its newest message (after the dates
+    moved, too: the copy's date is not a field ``_shift_dates`` sees)."""
+    last: dict[Any, Record] = {}
+    for message in store.records["Message"].values():  # in id order: the last one wins
+        last[message["conversation_id"]] = message
+    for conversation in store.records["Conversation"].values():
+        newest = last.get(conversation["id"])
+        conversation["last_message"] = (
+            {k: newest[k] for k in ("id", "message_text", "created_at")} if newest else None
+        )
 
 
 ANCHOR = 1_767_225_600.0
@@ -533,6 +630,8 @@ def rebase(store: Store, now: float) -> None:
     days = (now - ANCHOR) // 86_400
     if days:
         _shift_dates(store, days * 86_400)
+        _payout_periods(store)
+        _last_messages(store)
     for track in store.records["Track"].values():
         track[PLAYS_UNTIL] = now
     for request in store.records["BeatRequest"].values():

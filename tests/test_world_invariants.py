@@ -115,6 +115,34 @@ def _first(api: BeatPassMock, resource: str, **match: Any) -> Record:
     return next(r for r in api.records(resource) if all(r.get(k) == v for k, v in match.items()))
 
 
+def _some(api: BeatPassMock, resource: str) -> list[Record]:
+    """The first record of ``resource``, as a list (a lambda may update it in a comprehension)."""
+    return api.records(resource)[:1]
+
+
+def _owner_of(api: BeatPassMock, track_id: Any) -> Any:
+    track = _first(api, "Track", id=track_id)
+    return min(api.store.owners(track) or {None})
+
+
+def _not_owned_by(api: BeatPassMock, user: Any) -> Any:
+    return next(t["id"] for t in api.records("Track") if user not in api.store.owners(t))
+
+
+def _back_in_2000(resource: str, field: str) -> Callable[[BeatPassMock], None]:
+    """Date the first record of ``resource`` long before anything it depends on."""
+    return lambda api: api.records(resource)[0].update({field: "2000-01-01T00:00:00Z"})
+
+
+def _in_a_long_conversation(api: BeatPassMock) -> list[Record]:
+    """The messages of the first conversation that has more than one, in id order."""
+    messages = sorted(api.records("Message"), key=lambda m: m["id"])
+    by: dict[Any, list[Record]] = {}
+    for message in messages:
+        by.setdefault(message["conversation_id"], []).append(message)
+    return next(m for m in by.values() if len(m) > 1)
+
+
 BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
     "a free track with a price": (
         lambda api: _first(api, "Track", licensing_type="free").update(price=9.99),
@@ -161,6 +189,93 @@ BREAKS: dict[str, tuple[Callable[[BeatPassMock], None], str]] = {
     "a relation to nothing": (
         lambda api: api.records("Track")[0].update(artists=[9999]),
         "Artist 9999",
+    ),
+    "two tags of one name": (
+        lambda api: api.records("Tag")[1].update(name=api.records("Tag")[0]["name"]),
+        "tags share the name",
+    ),
+    "a purchase before its track was uploaded": (
+        _back_in_2000("Purchase", "purchased_at"),
+        "was made before track",
+    ),
+    "a licence before its purchase": (
+        _back_in_2000("License", "created_at"),
+        "was issued before its purchase",
+    ),
+    "a payout for a month not yet over": (
+        lambda api: [p.update(period=p["created_at"][:7]) for p in api.records("Payout")[:1]],
+        "before that month ended",
+    ),
+    "a message sent before the one numbered before it": (
+        lambda api: _in_a_long_conversation(api)[-1].update(created_at="2000-01-01T00:00:00Z"),
+        "was sent before message",
+    ),
+    "a stale last message": (
+        lambda api: _first(
+            api, "Conversation", id=_in_a_long_conversation(api)[0]["conversation_id"]
+        ).update(last_message=None),
+        "last_message is not its newest",
+    ),
+    "a user following themselves": (
+        lambda api: api.store.edges["follow_user"].add((1, 1)),
+        "user 1 follows themselves",
+    ),
+    "a user following their own artist": (
+        lambda api: api.store.edges["follow_artist"].add((1, 1)),
+        "follows their own artist 1",
+    ),
+    "a repost of one's own track": (
+        lambda api: api.store.edges["repost"].add((_owner_of(api, 1), 1)),
+        "reposted their own track 1",
+    ),
+    "a purchase of one's own track": (
+        lambda api: [
+            p.update(_owner=_owner_of(api, p["track_id"])) for p in _some(api, "Purchase")
+        ],
+        "is of its buyer's own track",
+    ),
+    "a submission of someone else's track": (
+        lambda api: [
+            s.update(track_id=_not_owned_by(api, s["user_id"])) for s in _some(api, "Submission")
+        ],
+        "which user",
+    ),
+    "a submission to one's own request": (
+        lambda api: [
+            _first(api, "BeatRequest", id=s["beat_request_id"]).update(_owner=s["user_id"])
+            for s in _some(api, "Submission")
+        ],
+        "to its submitter's own request",
+    ),
+    "a submission after its request expired": (
+        lambda api: [
+            _first(api, "BeatRequest", id=s["beat_request_id"]).update(_expires=0.0)
+            for s in _some(api, "Submission")
+        ],
+        "expired",
+    ),
+    "one track submitted twice to one request": (
+        lambda api: [
+            api.store.add("Submission", {k: v for k, v in s.items() if k != "id"})
+            for s in _some(api, "Submission")
+        ],
+        "2 times to request",
+    ),
+    "one track submitted more times than allowed": (
+        lambda api: [
+            api.store.add("Submission", {k: v for k, v in s.items() if k != "id"})
+            for s in _some(api, "Submission")
+            * int(API.rule("beat_requests.max_submissions_per_producer"))
+        ],
+        "submissions to request",
+    ),
+    "a user with two profiles": (
+        lambda api: api.records("Profile")[1].update(_owner=api.records("Profile")[0]["_owner"]),
+        "owns 2 profiles",
+    ),
+    "an artist linked to another user's profile": (
+        lambda api: _first(api, "Artist", id=1).update(profile=api.records("Profile")[1]["id"]),
+        "is not its user's",
     ),
     "two default presets": (
         lambda api: [p.update(is_default=True, _owner=1) for p in api.records("LicensePreset")[:2]],
