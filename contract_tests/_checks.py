@@ -51,6 +51,8 @@ class CheckContext:
     are made again after it, since what a figure or a second read must show may have moved."""
     compared_at: int = 0
     """The count of :attr:`writes` the comparisons in :attr:`compared` were made at."""
+    last_read: int | None = None
+    """The status of the last :attr:`read` (a read that failed answers None, not why)."""
     failing: set[tuple[str, ...]] = field(default_factory=set)
     """The comparisons that failed: made again whenever asked, whatever the budget left."""
     derivations_live: bool = False
@@ -551,7 +553,10 @@ def answer_matches_request(ctx: CheckContext, ex: Exchange) -> None:
         return
     resource, requested, obj, by_id = found
     keys = ("id",) if by_id else ("id", *_NAMES)
-    if not any(str(obj.get(k)) == requested for k in keys if k in obj):
+    wanted = requested if by_id else requested.casefold()  # a name is found case aside
+    if not any(
+        (str(obj[k]) if by_id else str(obj[k]).casefold()) == wanted for k in keys if k in obj
+    ):
         shown = ", ".join(f"{k} {obj[k]!r}" for k in keys if k in obj)
         raise _fail(
             f.WrongRecord,
@@ -587,7 +592,7 @@ def _page_asked(ex: Exchange) -> None:
     for key, value in wanted.items():
         if str(pages[0].get(key)) != value:
             raise _fail(
-                f.WrongRecord,
+                f.QueryNotHonoured,
                 "answer_matches_request",
                 ex,
                 f"{key} {value} (as asked)",
@@ -613,7 +618,7 @@ def _query_honoured(ex: Exchange) -> None:
             for name, items in lists:
                 if isinstance(items, list) and len(items) > int(value):
                     raise _fail(
-                        f.WrongRecord,
+                        f.QueryNotHonoured,
                         "answer_matches_request",
                         ex,
                         f"at most {int(value)} in {name} ({given})",
@@ -623,10 +628,10 @@ def _query_honoured(ex: Exchange) -> None:
         place = value_at(ex.body, at) if at else None
         if isinstance(place, Mapping):
             chosen = {key for v, key in keys if v in value.split(",")}
-            extra = sorted(k for k, v in keys if v in place and v not in chosen)
+            extra = sorted(k for k, v in keys if place.get(v) and v not in chosen)
             if extra:
                 raise _fail(
-                    f.WrongRecord,
+                    f.QueryNotHonoured,
                     "answer_matches_request",
                     ex,
                     f"only the {p.name} asked for in {at} ({given})",
@@ -637,12 +642,15 @@ def _query_honoured(ex: Exchange) -> None:
 _UNCOMPARED = object()
 
 
-def disagreement(first: Mapping[str, Any], second: Mapping[str, Any]) -> str:
+def disagreement(
+    first: Mapping[str, Any], second: Mapping[str, Any], relative: frozenset[str] = frozenset()
+) -> str:
     """The first field two renderings of one record disagree on ('' when none): scalars by
     value (null against a value is a disagreement), nested records by id, lists of records by
     their ids. An object that is not a record (no id: a stats block) is not compared, nor a
     relation null on one side only (the spec's "present when loaded": a list may leave out
-    what the detail read loads)."""
+    what the detail read loads), nor the ``relative`` fields (whose value depends on whom the
+    answer is about)."""
 
     def shape(value: Any) -> Any:
         if isinstance(value, Mapping):
@@ -651,7 +659,7 @@ def disagreement(first: Mapping[str, Any], second: Mapping[str, Any]) -> str:
             return [shape(v) for v in value]
         return value
 
-    for key in sorted(set(first) & set(second)):
+    for key in sorted((set(first) & set(second)) - relative):
         a, b = shape(first[key]), shape(second[key])
         if a is _UNCOMPARED or b is _UNCOMPARED or a == b:
             continue
@@ -659,6 +667,12 @@ def disagreement(first: Mapping[str, Any], second: Mapping[str, Any]) -> str:
             continue
         return f"{key}: {str(first[key])[:80]} vs {str(second[key])[:80]}"
     return ""
+
+
+def _relative(spec: Spec, resource: str) -> frozenset[str]:
+    """The fields of a resource whose value depends on whom the answer is about."""
+    res = spec.resources.get(resource)
+    return frozenset(n for n, fld in res.fields.items() if fld.relative) if res else frozenset()
 
 
 def _relation(shape: Any) -> bool:
@@ -715,15 +729,19 @@ def list_detail_agreement(ctx: CheckContext, ex: Exchange) -> None:
         made += 1
         body = ctx.read(detail[0], detail[1].format(obj["id"]), ex.tier)
         other = body.get(detail[2]) if isinstance(body, Mapping) else None
-        if not isinstance(other, Mapping):  # a record listed that its own read denies
-            raise _fail(
-                f.DanglingReference,
-                "list_detail_agreement",
-                ex,
-                f"{resource} {obj['id']} readable through {detail[0]}, as listed",
-                f"GET {detail[1].format(obj['id'])} did not answer it",
-            )
-        problem = disagreement(obj, other)
+        if not isinstance(other, Mapping):
+            # A record listed that its own read says is not there, or not the caller's to
+            # read; any other failure (a 5xx, a limit) says nothing of the record.
+            if ctx.last_read in (401, 403, 404, 410):
+                raise _fail(
+                    f.ListedButUnreadable,
+                    "list_detail_agreement",
+                    ex,
+                    f"{resource} {obj['id']} readable through {detail[0]}, as listed",
+                    f"GET {detail[1].format(obj['id'])} answered {ctx.last_read}",
+                )
+            continue
+        problem = disagreement(obj, other, _relative(ctx.spec, resource))
         if problem:
             raise _fail(
                 f.FactsDisagree,
@@ -746,7 +764,8 @@ def tier_agreement(ctx: CheckContext, ex: Exchange) -> None:
     path = ex.op.path.replace("{" + param + "}", quote(found[1], safe=""))
     body = ctx.read(ex.op.id, path, "token")
     other = body.get(key) if isinstance(body, Mapping) else None
-    problem = disagreement(found[2], other) if isinstance(other, Mapping) else ""
+    relative = _relative(ctx.spec, found[0])
+    problem = disagreement(found[2], other, relative) if isinstance(other, Mapping) else ""
     if problem:
         raise _fail(
             f.FactsDisagree,

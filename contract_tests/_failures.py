@@ -102,12 +102,20 @@ class WrongRecord(CheckFailure):
     title = "The answer is about another record than the one requested"
 
 
+class QueryNotHonoured(CheckFailure):
+    title = "The answer does not honour its query"
+
+
 class FactsDisagree(CheckFailure):
     title = "The same fact reads differently in two answers"
 
 
 class DanglingReference(CheckFailure):
     title = "An answer names a record that does not exist"
+
+
+class ListedButUnreadable(CheckFailure):
+    title = "A record a list holds cannot be read on its own"
 
 
 class DerivedFigureWrong(CheckFailure):

@@ -76,7 +76,7 @@ class Session:
         except BudgetExhausted as exc:  # a live run spent its budget: the rest is not run
             current().budget_spent(draft.op.id)  # listed as unchecked, never as passed
             skip(str(exc))
-        if not draft.op.read_only:
+        if not draft.op.read_only and response.status_code < 400:  # a refused one changed nothing
             self.ctx.writes += 1
         return Exchange(
             draft.op, tier, response.request, response, self.target.now(), self.target.secrets
@@ -100,6 +100,7 @@ class Session:
         checks that compare two answers use it, and it counts as a request like any other."""
         op = self.spec.operations[op_id]
         response = self.request(tier, op.method, path)
+        self.ctx.last_read = response.status_code
         if response.status_code != op.success_status:
             return None
         try:

@@ -141,15 +141,17 @@ class Store:
 
     def find(self, resource: str, field: str, value: Any) -> Record | None:
         """The record a path parameter names: by id, or by the field of the same name
-        (``{uuid}`` -> License.uuid, ``{name}`` -> Tag.name, ``{channel}`` -> Channel.slug)."""
+        (``{uuid}`` -> License.uuid, ``{name}`` -> Tag.name, ``{channel}`` -> Channel.slug),
+        case aside, as an upload finds a genre or tag by name."""
         record = self.get(resource, value)
         if record is not None:
             return record
         fields = self.spec.resources[resource].fields
+        wanted = str(value).casefold()
         for key in (field, "slug", "name", "uuid"):
             if key in fields and key != "id":
                 for candidate in self.records[resource].values():
-                    if str(candidate.get(key)) == str(value):
+                    if str(candidate.get(key)).casefold() == wanted:
                         return candidate
         return None
 

@@ -378,7 +378,7 @@ def _resources(node: Node, errors: Errors) -> dict[str, Resource]:
             f = c.mapping(fbody, raw_fields, fname, f"field {name}.{fname}")
             c.keys(
                 f,
-                ("schema", "tier", "required", "source", "description"),
+                ("schema", "tier", "required", "source", "description", "relative"),
                 ("schema",),
                 f"field {name}.{fname}",
             )
@@ -390,6 +390,7 @@ def _resources(node: Node, errors: Errors) -> dict[str, Resource]:
                 c.boolean(f, "required", True),
                 c.source(f),
                 f.get("description", ""),
+                c.boolean(f, "relative", False),
             )
         hidden = res.get("hidden", []) or []
         for h in hidden:
@@ -558,6 +559,9 @@ def _parameters(
             if location == "path" and ("caps" in p or "selects" in p):
                 key = "caps" if "caps" in p else "selects"
                 c.fail(SpecErrorKind.BAD_VALUE, f"{key} is for query parameters", p, key)
+            if "caps" in p and (p.get("schema") or {}).get("type") != "integer":
+                problem = "caps is for an integer parameter (a bound on a list's length)"
+                c.fail(SpecErrorKind.BAD_VALUE, problem, p, "caps")
             if location == "path" and name not in template:
                 c.fail(
                     SpecErrorKind.BAD_VALUE,

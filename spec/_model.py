@@ -189,6 +189,10 @@ class Field:
     required: bool = True
     source: Source = "documented"
     description: str = ""
+    relative: bool = False
+    """The value depends on whom the answer is about (an achievement's ``unlocked`` for the
+    artist a list is of, or for the caller), so two reads of one record may rightly differ
+    on it: the checks that compare two reads leave it out."""
 
 
 @dataclass(frozen=True)

@@ -776,6 +776,50 @@ def test_a_search_is_bounded_and_chosen_by_its_query(
     assert failures(QueryRewritten(change)) == [expected]
 
 
+def test_a_listed_record_whose_read_fails_for_another_reason_is_not_called_unreadable() -> None:
+    """Only a 401, 403, 404 or 410 says the listed record cannot be read; a 503 says nothing
+    of it (no_server_error judges the answers it checks)."""
+
+    def unavailable(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.url.path.rsplit("/", 2)[-2:-1] == ["albums"]:
+            return _rewrite(response, {"message": "Service Unavailable"}, status=503)
+        return response
+
+    for breakage, failing in ((unavailable, []), (listed_albums_unreadable, ["404"])):
+        with Session(BrokenTarget(breakage)) as session:
+            ex = session.send(Draft(API.operations["albums.list"], "/albums", {}), "token")
+            found = run_checks(session.ctx, ex, ("list_detail_agreement",))
+        assert [f.observed.rsplit(" ", 1)[-1] for f in found] == failing
+
+
+def test_a_relative_field_is_not_compared_between_two_reads() -> None:
+    """Artist 25's achievements list shows when artist 25 unlocked each; the achievement's own
+    read shows the caller's: ``unlocked_at`` is ``relative`` in the spec, its name is not."""
+    op = API.operations["artists.producer_achievements.list"]
+
+    def renamed(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        body = response.json()
+        for item in body.get("achievements", []) if "producer-ach" in request.url.path else []:
+            item["name"] = "Renamed"
+        return _rewrite(response, body)
+
+    for target, failing in (
+        (MockTarget(BeatPassMock(seed=4, rate_limits=False)), []),
+        (BrokenTarget(renamed), ["list_detail_agreement"]),
+    ):
+        with Session(target) as session:
+            ex = session.send(Draft(op, "/artists/25/producer-achievements", {}), "token")
+            assert ex.body["achievements"], "artist 25 has unlocked achievements"
+            assert [f.check for f in run_checks(session.ctx, ex)] == failing
+
+
+def test_a_record_named_in_another_case_is_the_same_record() -> None:
+    with Session(MockTarget(BeatPassMock(seed=4, rate_limits=False))) as session:
+        ex = session.send(Draft(API.operations["genres.show"], "/genres/HIP-HOP", {}), "token")
+        assert ex.status == 200
+        assert run_checks(session.ctx, ex, ("answer_matches_request",)) == []
+
+
 def test_a_failed_comparison_is_made_again_when_the_budget_is_spent() -> None:
     """Hypothesis replays a failing example: its comparison must run again, or the replay
     passes and the failure is reported as flaky."""
@@ -789,6 +833,17 @@ def test_a_failed_comparison_is_made_again_when_the_budget_is_spent() -> None:
     assert not _compared(ctx, ("list", "op", "token", "1"))  # ...but not for a failure
     ctx.writes += 1  # a write: every comparison may be made again
     assert not _compared(ctx, ("list", "op", "token", "5"))
+
+
+def test_only_a_write_that_succeeded_makes_comparisons_afresh() -> None:
+    with Session(MockTarget(BeatPassMock(seed=4, rate_limits=False))) as session:
+        create = API.operations["playlists.create"]
+        session.send(Draft(create, "/playlists", {}, {"name": "ok"}), "token")
+        assert session.ctx.writes == 1
+        session.send(
+            Draft(create, "/playlists", {}, {"name": "x", "description": "short"}), "token"
+        )
+        assert session.ctx.writes == 1  # refused (422): nothing changed
 
 
 def test_null_against_a_value_disagrees_but_an_unloaded_relation_does_not() -> None:

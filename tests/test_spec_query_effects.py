@@ -54,6 +54,12 @@ def test_caps_and_selects_load_as_data() -> None:
         ("caps: results}", "caps: total}", "caps", "no list at 'total'"),
         ("caps: results.tracks}", "caps: results.albums}", "caps", "no list at"),
         ("user: users}}", "user: people}}", "selects", "no results.people"),
+        (
+            "limit: {schema: {type: integer, default: 3}, caps: results}",
+            "limit: {schema: {type: string}, caps: results}",
+            "caps",
+            "caps is for an integer parameter",
+        ),
         ("selects: {at: results,", "selects: {at: nowhere,", "selects", "no nowhere"),
         ("selects: {at: results, keys:", "selects: {where: results, keys:", None, "where"),
     ],
