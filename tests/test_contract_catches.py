@@ -776,6 +776,27 @@ def test_a_search_is_bounded_and_chosen_by_its_query(
     assert failures(QueryRewritten(change)) == [expected]
 
 
+def test_a_page_cut_to_the_servers_own_largest_is_no_failure() -> None:
+    """The docs state no largest page for ``GET /tracks``: an API answering 80 asked with a
+    page of 50 keeps the contract (one answering 15 for 5 asked does not, above)."""
+
+    def at_most_50(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        body = response.json()
+        page = body.get("tracks")
+        if isinstance(page, dict) and page.get("per_page", 0) > 50:
+            total = page["total"]
+            page.update(per_page=50, last_page=max(1, -(-total // 50)), to=min(50, total) or None)
+            page["data"] = page["data"][:50]
+        return _rewrite(response, body)
+
+    with Session(BrokenTarget(at_most_50)) as session:
+        ex = session.send(
+            Draft(API.operations["tracks.list"], "/tracks", {"per_page": "80"}), "token"
+        )
+        assert ex.body["tracks"]["per_page"] == 50
+        assert run_checks(session.ctx, ex, ("answer_matches_request",)) == []
+
+
 def test_a_listed_record_whose_read_fails_for_another_reason_is_not_called_unreadable() -> None:
     """Only a 401, 403, 404 or 410 says the listed record cannot be read; a 503 says nothing
     of it (no_server_error judges the answers it checks)."""
