@@ -26,7 +26,6 @@ from . import _isolation
 from ._auth import TokenStore
 from ._clock import Clock, ManualClock, SystemClock
 from ._core import MockCore, RouteStats
-from ._facts import rank_top_tracks
 from ._faults import Fault, FaultInjector
 from ._headers import add_headers
 from ._seed import MOCK_USER_ID, rebase, seed_store
@@ -133,7 +132,6 @@ class BeatPassMock:
         self.store = Store(self.spec)
         seed_store(self.store, seed)
         rebase(self.store, self.clock.now())
-        rank_top_tracks(self.store)  # a relation derived from the plays the seed gave
         self.tokens = TokenStore(self.clock, self.spec.policies.token_lifetime_days)
         self.token = ""
         for value in tokens:

@@ -129,8 +129,9 @@ conversation passes, ``rebase``): what was drawn for them first never survives."
 def derive(store: Store) -> None:
     """Counters and sums that restate other records: a track's likes are its library saves and
     its reposts its repost edges; an album's plays are its tracks' plays; a playlist lasts as
-    long as its tracks; comments are numbered in order on their track."""
-    from ._facts import plays, reposts_of, saves_of, settle
+    long as its tracks; an artist's top tracks are their most played; comments are numbered
+    in order on their track."""
+    from ._facts import plays, rank_top_tracks, reposts_of, saves_of, settle
 
     currency = store.spec.rule("commerce.currency")
     for resource in ("Track", "LicensePreset", "Payout", "Transaction", "Purchase"):
@@ -144,6 +145,7 @@ def derive(store: Store) -> None:
     for album in store.records["Album"].values():
         album["plays"] = plays(tracks[t] for t in album.get("tracks") or () if t in tracks)
     settle(store)
+    rank_top_tracks(store)
     positions: dict[Any, int] = {}
     for comment in store.records["Comment"].values():
         key = comment.get("_track")
@@ -285,9 +287,7 @@ def _build(store: Store, seed: int) -> None:
         )
         if album is not None:
             album["tracks"].append(track["id"])
-    for artist in store.records["Artist"].values():
-        own = [t["id"] for t in store.records["Track"].values() if artist["id"] in t["artists"]]
-        artist["top_tracks"] = own[:5]
+    for artist in store.records["Artist"].values():  # top_tracks: ranked by derive()
         artist["albums"] = [a["id"] for a in albums if artist["id"] in a["artists"]]
     users = list(store.records["User"])
     tracks = list(store.records["Track"])
