@@ -15,7 +15,7 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 
 from spec import Operation, Parameter, Spec
-from spec._strategies import StrategyBuilder
+from spec._strategies import StrategyBuilder, fixed_dicts
 
 from ._acceptance import BODY_ID_LISTS, BODY_IDS
 from ._preconditions import Pool, Preconditions
@@ -119,7 +119,7 @@ class RequestStrategies:
                 drawn[p.name] = held
         fixed = {n: s for n, s in drawn.items() if n in required}
         optional = {n: s for n, s in drawn.items() if n not in required}
-        return st.fixed_dictionaries(fixed, optional=optional)
+        return fixed_dicts(fixed, optional)
 
     def _body(self, op: Operation) -> st.SearchStrategy[Any]:
         if op.body is None:

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, find, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import spec
 from contract_tests import run_property
 from spec._compile import FORMAT_CHECKER, FORMATS
-from spec._strategies import StrategyBuilder, _pattern
+from spec._strategies import StrategyBuilder, _pattern, fixed_dicts, sized_lists
 from spec._validate import Compiler, Unsupported
 
 API = spec.load()
@@ -380,3 +381,31 @@ def test_list_patterns_draw_lists_that_match(pattern: str, words: set[str] | Non
     assert re.fullmatch(pattern.strip("^$"), several)
     if words is not None:
         assert find(strategy, lambda v: set(v.split(",")) >= words, settings=quiet)
+
+
+def test_optional_keys_are_drawn_in_every_combination_and_shrink_away() -> None:
+    """``fixed_dicts`` draws which optional keys a value has as one mask: every combination
+    is reachable, required keys are always there, and the simplest value has only those."""
+    strategy = fixed_dicts(
+        {"id": st.integers(1, 9)}, {"page": st.integers(1, 5), "with": st.just("albums")}
+    )
+    quiet = settings(database=None)
+    for keys in ({"id"}, {"id", "page"}, {"id", "with"}, {"id", "page", "with"}):
+        found = find(strategy, lambda v, keys=keys: set(v) == keys, settings=quiet)
+        assert set(found) == keys
+    assert find(strategy, lambda v: True, settings=quiet) == {"id": 1}
+    assert find(strategy, lambda v: v.get("page", 0) >= 3, settings=quiet) == {"id": 1, "page": 3}
+
+
+def test_sized_lists_reach_both_bounds_and_shrink_to_the_shortest() -> None:
+    strategy = sized_lists(st.sampled_from(["a", "b"]), 1, 3)
+    quiet = settings(database=None)
+
+    def within(value: list[str]) -> None:
+        assert 1 <= len(value) <= 3
+        assert set(value) <= {"a", "b"}
+
+    run_property(within, DRAWS, value=strategy)
+    assert find(strategy, lambda v: True, settings=quiet) == ["a"]
+    assert find(strategy, lambda v: len(v) == 3, settings=quiet) == ["a", "a", "a"]
+    assert find(strategy, lambda v: v.count("b") == 2, settings=quiet) == ["b", "b"]
