@@ -11,7 +11,7 @@ use). A rule that cannot be evaluated (no facts, the read failed) explains nothi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -49,6 +49,10 @@ class Facts(Protocol):
 
     def matching(self, resource: str, **fields: Any) -> list[dict[str, Any]] | None:
         """The records whose fields have these values (None: cannot tell)."""
+
+    def version(self) -> Hashable:
+        """A value that changes whenever the records may have, however they were changed (a
+        write through another client, a record edited in place)."""
 
 
 @dataclass(frozen=True)
@@ -600,6 +604,10 @@ class MockFacts:
         return [
             r for r in self.store.all(resource) if all(r.get(k) == v for k, v in fields.items())
         ]
+
+    def version(self) -> Hashable:
+        version: int = self.store.version  # every write bumps it, and an in-place change
+        return version
 
     def public(self, resource: str, key: Any) -> bool | None:
         record = self._record(resource, key)

@@ -8,7 +8,7 @@ report's "failures by check" is unambiguous.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -48,11 +48,16 @@ class CheckContext:
     """The comparisons the running check has made: forgotten if it fails (``run_checks``)."""
     writes: int = 0
     """Writes sent so far (``Session.send`` counts them): the comparisons made before a write
-    are made again after it, since what a figure or a second read must show may have moved."""
-    compared_at: int = 0
-    """The count of :attr:`writes` the comparisons in :attr:`compared` were made at."""
+    are made again after it, since what a figure or a second read must show may have moved.
+    Where the target has :attr:`facts`, their version also counts: it moves with writes sent
+    by any client (a precondition's, a test's own), which this count does not see."""
+    compared_at: tuple[int, Hashable] = (0, None)
+    """The :attr:`writes` and facts version the comparisons in :attr:`compared` were made at."""
     last_read: int | None = None
     """The status of the last :attr:`read` (a read that failed answers None, not why)."""
+    caller: str = ""
+    """Whose answer is being checked: "" for the session's own callers, else a label of the
+    other caller (never the token): a comparison made for one caller is not one for another."""
     failing: set[tuple[str, ...]] = field(default_factory=set)
     """The comparisons that failed: made again whenever asked, whatever the budget left."""
     derivations_live: bool = False
@@ -697,9 +702,12 @@ def _compared(ctx: CheckContext, key: tuple[str, ...]) -> bool:
     target, not on every example). One that failed is made again whenever asked, budget or
     not: Hypothesis replays a failing example to report it, and the replay must meet the same
     failure, not skip it and pass (a "flaky" report)."""
-    if ctx.compared_at != ctx.writes:  # the world may have moved: judge it afresh
+    if ctx.caller:
+        key = (*key, ctx.caller)
+    now = (ctx.writes, ctx.facts.version() if ctx.facts is not None else None)
+    if ctx.compared_at != now:  # the world may have moved: judge it afresh
         ctx.compared.clear()
-        ctx.compared_at = ctx.writes
+        ctx.compared_at = now
     seen = ctx.compared.setdefault(key[:2], set())
     if key in ctx.failing:  # Hypothesis's replay of a failing example must meet it again
         ctx.making.append(key)

@@ -28,6 +28,9 @@ class Exchange:
     valid: bool = False
     """A valid request of the caller's own tier (drawn by the valid strategies): it must be
     accepted unless a rule explains the refusal (``positive_data_acceptance``)."""
+    token: str | None = field(default=None, repr=False)
+    """The token it was sent with where not the session's own (another user's, a bad one):
+    the checks' reads for it are sent with the same token, as the same caller."""
     _body: Any = field(default=_MISSING, repr=False)
     derived: dict[str, Any] = field(default_factory=dict, repr=False)
     """What the checks derive from this answer alone (the records it holds), computed once."""

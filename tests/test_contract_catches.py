@@ -1103,3 +1103,43 @@ def test_a_page_walk_draws_again_only_when_a_rule_explains_the_refusal(
     else:
         assert outcomes.get("failed") == 1, outcomes
         result.stdout.fnmatch_lines(["*Unable to satisfy assumptions*"])
+
+
+def test_a_write_sent_by_another_client_makes_comparisons_afresh() -> None:
+    """A precondition's write, or a test's own, goes through a client of its own, not through
+    the session: the target's facts still show the world moved, and every comparison is made
+    again (a figure judged before the write is not taken as judged after it)."""
+    mock = BeatPassMock(seed=4, rate_limits=False)
+    with Session(MockTarget(mock)) as session:
+        assert not _compared(session.ctx, ("derived", "playlists.show", "token", "1"))
+        assert _compared(session.ctx, ("derived", "playlists.show", "token", "1"))
+        with httpx.Client(base_url=str(mock.base_url), transport=mock.transport) as other:
+            added = other.post("/playlists", json={"name": "Late"}, headers=mock.auth_headers())
+        assert added.status_code in (200, 201)
+        assert session.ctx.writes == 0  # not sent by the session...
+        assert not _compared(session.ctx, ("derived", "playlists.show", "token", "1"))  # ...seen
+
+
+def test_the_reads_for_another_callers_answer_are_sent_as_that_caller() -> None:
+    """An answer sent with another user's token is compared with that user's reads: user 2's
+    unread count against user 2's conversations, not the session caller's (whose count
+    differs here, so a read as the wrong caller would fail the check)."""
+    mock = BeatPassMock(seed=6, rate_limits=False)
+    peer = mock.issue_token(2)
+    conversation = next(c for c in mock.records("Conversation") if c["_members"] == [1, 2])
+    with Session(MockTarget(mock)) as session:
+        send = Draft(
+            API.operations["messaging.messages.create"],
+            "/messaging/messages",
+            {},
+            {"conversation_id": conversation["id"], "message_text": "hello"},
+        )
+        assert session.send(send, "token").status == 201  # user 2 has a message unread now
+        count = Draft(API.operations["messaging.unread_count.show"], "/messaging/unread-count")
+        mine = session.send(count, "token").body["data"]["unread_count"]
+        theirs = session.send(count, "token", token=peer)
+        assert theirs.body["data"]["unread_count"] != mine
+        session.check(theirs, ("derived_figure_agreement",))  # raises the failure, if any
+        read, _ = mock.requests[-1]
+        assert read.url.path.endswith("/messaging/conversations")
+        assert read.headers["authorization"] == f"Bearer {peer}"
