@@ -55,6 +55,8 @@ class CheckContext:
     """The :attr:`writes` and facts version the comparisons in :attr:`compared` were made at."""
     last_read: int | None = None
     """The status of the last :attr:`read` (a read that failed answers None, not why)."""
+    remaining: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
+    """Per operation, tier and caller: the X-RateLimit-Reset and -Remaining last answered."""
     caller: str = ""
     """Whose answer is being checked: "" for the session's own callers, else a label of the
     other caller (never the token): a comparison made for one caller is not one for another."""
@@ -280,6 +282,9 @@ def response_schema_conformance(ctx: CheckContext, ex: Exchange) -> None:
 
 @check
 def rate_limit_headers_present(ctx: CheckContext, ex: Exchange) -> None:
+    """The three X-RateLimit headers, as integers, Remaining within Limit, Reset not past; and
+    Remaining spent: it falls from one answer of an operation to the next (same caller, same
+    window) until none is left, so a counter that never moves fails here."""
     values = {}
     for header in RATE_HEADERS:
         raw = ex.response.headers.get(header)
@@ -308,6 +313,21 @@ def rate_limit_headers_present(ctx: CheckContext, ex: Exchange) -> None:
             ex,
             f"Reset in the future (now {ex.now:.0f})",
             str(reset),
+        )
+    # Every request counts in its window ("requests left in the current window"): a later
+    # answer of the same operation to the same caller, in the same window (the same Reset),
+    # shows fewer left, however the target groups its counters and whoever else spends them.
+    key = (ex.op.id, ex.tier, ctx.caller)
+    before = ctx.remaining.get(key)
+    ctx.remaining[key] = (reset, remaining)
+    if before is not None and before[0] == reset and 0 < before[1] <= remaining:
+        raise _fail(
+            f.MissingRateLimitHeaders,
+            "rate_limit_headers_present",
+            ex,
+            f"Remaining below {before[1]}, its value in the last answer of this operation to "
+            f"this caller in the same window (Reset {reset})",
+            str(remaining),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from types import TracebackType
 from typing import Any
 
@@ -43,6 +44,7 @@ class Session:
         checks' reads are sent with (see :meth:`check`)."""
         self._others: dict[str, httpx.Client] = {}
         self._labels: dict[str, str] = {}
+        self._numbers = itertools.count(2)  # the session's own caller is the first
 
     def client(self, tier: Tier) -> httpx.Client:
         if self._as is not None and tier == "token":  # a check's read, as the other caller
@@ -112,7 +114,9 @@ class Session:
             if len(self._labels) >= OTHER_CALLERS and ex.token not in self._labels:
                 self._labels.clear()  # a caller seen again is then judged afresh: harmless
             self._as = ex.token
-            self.ctx.caller = self._labels.setdefault(ex.token, f"caller {len(self._labels) + 2}")
+            if ex.token not in self._labels:  # numbered on: a label names one caller only
+                self._labels[ex.token] = f"caller {next(self._numbers)}"
+            self.ctx.caller = self._labels[ex.token]
         try:
             failures = run_checks(self.ctx, ex, names)
         finally:

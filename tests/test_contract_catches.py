@@ -13,7 +13,13 @@ import pytest
 
 import spec
 from contract_tests import CHECKS, MockTarget, Session
-from contract_tests._checks import DEFAULT_CHECKS, CheckContext, _compared, run_checks
+from contract_tests._checks import (
+    DEFAULT_CHECKS,
+    RATE_HEADERS,
+    CheckContext,
+    _compared,
+    run_checks,
+)
 from contract_tests._checks import disagreement as fields_disagree
 from contract_tests._derived import disagreement
 from contract_tests._requests import Draft
@@ -1143,3 +1149,55 @@ def test_the_reads_for_another_callers_answer_are_sent_as_that_caller() -> None:
         read, _ = mock.requests[-1]
         assert read.url.path.endswith("/messaging/conversations")
         assert read.headers["authorization"] == f"Bearer {peer}"
+
+
+def stuck_remaining(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Rate-limit headers that never move: every answer says 298 left."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "x-ratelimit-remaining"}
+    headers["X-RateLimit-Remaining"] = "298"
+    return httpx.Response(response.status_code, content=response.content, headers=headers)
+
+
+def test_a_rate_limit_counter_that_never_moves_fails() -> None:
+    """Each request counts in its window: the second answer of an operation to one caller
+    in the same window shows fewer requests left. The mock's do; a stuck counter's do not,
+    and neither anonymous answers nor another operation's are compared with the caller's."""
+    op = API.operations["artists.show"]
+    checks = ("rate_limit_headers_present",)
+    for target, failing in (
+        (MockTarget(BeatPassMock(seed=4, rate_limits=False)), []),
+        (BrokenTarget(stuck_remaining), [[], [], [], ["rate_limit_headers_present"]]),
+    ):
+        with Session(target) as session:
+            seen = [
+                [x.check for x in run_checks(session.ctx, session.send(draft, tier), checks)]
+                for draft, tier in (
+                    (Draft(op, "/artists/2"), "token"),
+                    (Draft(op, "/artists/3"), "public"),  # another caller's counter
+                    (Draft(API.operations["tracks.show"], "/tracks/1"), "token"),
+                    (Draft(op, "/artists/3"), "token"),  # the same counter, spent once more
+                )
+            ]
+            assert seen == (failing or [[]] * 4)
+        failure = run_checks(session.ctx, session.send(Draft(op, "/artists/4"), "token"), checks)
+        if failing:
+            assert "Remaining below 298" in failure[0].expected
+            assert failure[0].observed == "298"
+
+
+def test_a_spent_counter_and_a_new_window_are_not_a_counter_that_never_moves() -> None:
+    """Nothing left stays nothing left (a target not enforcing its limits answers on), and a
+    new window (another Reset) starts its count again; a count that rose in one window fails."""
+    with Session(MockTarget(BeatPassMock(seed=4, rate_limits=False))) as session:
+        ex = session.send(Draft(API.operations["artists.show"], "/artists/2"), "token")
+    reset, left = (int(ex.response.headers[h]) for h in RATE_HEADERS[2:0:-1])
+    assert left > 1
+    checks, key = ("rate_limit_headers_present",), ("artists.show", "token", "")
+    for before, failing in (
+        ((reset, 0), []),  # none left before: none left now is no failure
+        ((reset - 60, 1), []),  # the last window's figure
+        ((reset, 1), ["rate_limit_headers_present"]),  # one left, then more in the same window
+    ):
+        ctx = CheckContext(API)
+        ctx.remaining[key] = before
+        assert [x.check for x in run_checks(ctx, ex, checks)] == failing

@@ -185,7 +185,8 @@ class Stale(MockTarget):
     """The mock, except for one stale answer: ``"play"``, a play is acknowledged and not
     counted; ``"update"``, a PUT answers the record as it was
     before the write (the write itself is stored); ``"detail"``, a GET of one album answers
-    what it answered the first time (a cache never invalidated)."""
+    the body it answered the first time (a cache of bodies never invalidated; the headers,
+    its rate-limit counter's among them, are the current ones)."""
 
     def __init__(self, mock: BeatPassMock, kind: str) -> None:
         super().__init__(mock)
@@ -210,9 +211,9 @@ class Stale(MockTarget):
             after = self.mock.handler(request)
             return httpx.Response(after.status_code, content=before.content, headers=after.headers)
         if self.kind == "detail" and request.method == "GET" and re.search(r"/albums/\d+$", path):
-            if path not in self.first:
-                self.first[path] = self.mock.handler(request)
-            return self.first[path]
+            fresh = self.mock.handler(request)  # counted: the headers are the server's own
+            first = self.first.setdefault(path, fresh)
+            return httpx.Response(first.status_code, content=first.content, headers=fresh.headers)
         return self.mock.handler(request)
 
 
