@@ -113,6 +113,8 @@ class Session:
         if ex.token is not None:
             if len(self._labels) >= OTHER_CALLERS and ex.token not in self._labels:
                 self._labels.clear()  # a caller seen again is then judged afresh: harmless
+                kept = {k: v for k, v in self.ctx.remaining.items() if not k[2]}
+                self.ctx.remaining = kept  # nor are the forgotten callers' counters kept
             self._as = ex.token
             if ex.token not in self._labels:  # numbered on: a label names one caller only
                 self._labels[ex.token] = f"caller {next(self._numbers)}"

@@ -1201,3 +1201,19 @@ def test_a_spent_counter_and_a_new_window_are_not_a_counter_that_never_moves() -
         ctx = CheckContext(API)
         ctx.remaining[key] = before
         assert [x.check for x in run_checks(ctx, ex, checks)] == failing
+
+
+def test_other_callers_counters_are_kept_for_a_few_callers_only() -> None:
+    """Bad tokens are drawn by the hundred: a session keeps the rate-limit counters of a few
+    other callers at a time, never one per token it ever sent."""
+    op = API.operations["artists.show"]
+    with Session(MockTarget(BeatPassMock(seed=4, rate_limits=False))) as session:
+        session.check(
+            session.send(Draft(op, "/artists/2"), "token"), ("rate_limit_headers_present",)
+        )
+        for n in range(40):
+            ex = session.send(Draft(op, "/artists/2"), "token", token=f"bad-token-{n}")
+            session.check(ex, ("status_code_conformance", "rate_limit_headers_present"))
+        callers = {key[2] for key in session.ctx.remaining}
+        assert "" in callers  # the session's own caller is never forgotten
+        assert len(callers) <= 9
