@@ -21,6 +21,9 @@ from ._strategies import RequestStrategies
 from ._target import Target
 from ._urls import QueryTexts, joined
 
+_SIZED = ("POST", "PUT", "PATCH")
+"""Methods httpx sends an empty body's ``Content-Length: 0`` with."""
+
 OTHER_CALLERS = 8
 """Other callers' clients (and labels) a session keeps for its checks' reads, at most."""
 
@@ -77,7 +80,14 @@ class Session:
         params = kwargs.pop("params", None)
         query = self._query(params) if params else ""
         url = joined(client.base_url, path, query)  # the text is ours: not parsed back
-        request = httpx.Request(method, url, headers=headers, **kwargs)
+        if not kwargs and method not in _SIZED and url.host and "host" not in headers:
+            # No body: httpx would add only ``Host`` before the client's headers. Given its
+            # stream, it adds nothing and skips encoding an empty body: a third of the cost.
+            raw = [(b"Host", url.netloc), *headers.raw]
+            request = httpx.Request(method, url, headers=raw, stream=httpx.ByteStream(b""))
+            request.read()
+        else:
+            request = httpx.Request(method, url, headers=headers, **kwargs)
         response = self._transport.handle_request(request)
         response.request = request
         response.read()
