@@ -80,7 +80,7 @@ class Session:
         params = kwargs.pop("params", None)
         query = self._query(params) if params else ""
         url = joined(client.base_url, path, query)  # the text is ours: not parsed back
-        if not kwargs and method not in _SIZED and url.host and "host" not in headers:
+        if not kwargs and method.upper() not in _SIZED and url.host and "host" not in headers:
             # No body: httpx would add only ``Host`` before the client's headers. Given its
             # stream, it adds nothing and skips encoding an empty body: a third of the cost.
             raw = [(b"Host", url.netloc), *headers.raw]
