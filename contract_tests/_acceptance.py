@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 from spec import Operation, Spec
 
@@ -75,7 +76,7 @@ def named(op: Operation, ex: Exchange) -> list[Named]:
         if resource is not None and p.name in values:
             found.append(Named(resource, _key(values[p.name]), "path"))
     for p in op.query_params:  # a query id that names a record (?album_id=)
-        raw = ex.request.url.params.get(p.name)
+        raw = ex.query.get(p.name)
         if p.resource is not None and raw is not None:
             found.append(Named(p.resource, _key(raw), "query"))
     body = request_json(ex)
@@ -98,8 +99,6 @@ def path_values(op: Operation, url_path: str) -> dict[str, str]:
     sent = url_path.strip("/").split("/")[-len(template) :]
     if len(sent) != len(template):
         return {}
-    from urllib.parse import unquote
-
     pairs = zip(template, sent, strict=True)
     return {t[1:-1]: unquote(s) for t, s in pairs if t.startswith("{") and t.endswith("}")}
 
@@ -198,7 +197,7 @@ def _rate_limited(e: Evidence) -> str | None:
     documented Retry-After; a mock without rate limits may not."""
     if e.facts is not None and not e.facts.rate_limited:
         return None
-    raw = e.ex.response.headers.get("Retry-After", "")
+    raw = e.ex.header("retry-after") or ""
     return f"rate limited (Retry-After: {raw})" if raw.strip().isdigit() else None
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from spec import Parameter, Spec
 
 from . import _failures as f
-from ._acceptance import Facts, Reader, explain
+from ._acceptance import Facts, Reader, explain, path_values
 from ._coverage import current
 from ._derived import disagreement as derived_disagreement
 from ._derived import value_at
@@ -246,7 +246,7 @@ def content_type_conformance(ctx: CheckContext, ex: Exchange) -> None:
     expected = (
         response.content_type if response is not None and ex.status < 400 else "application/json"
     )
-    got = ex.response.headers.get("content-type", "").split(";")[0].strip()
+    got = (ex.header("content-type") or "").split(";")[0].strip()
     if expected == "application/json":
         if got != "application/json" or ex.body is None:
             raise _fail(
@@ -287,7 +287,7 @@ def rate_limit_headers_present(ctx: CheckContext, ex: Exchange) -> None:
     window) until none is left, so a counter that never moves fails here."""
     values = {}
     for header in RATE_HEADERS:
-        raw = ex.response.headers.get(header)
+        raw = ex.header(header.lower())
         if raw is None or not raw.strip().isdigit():
             raise _fail(
                 f.MissingRateLimitHeaders,
@@ -416,7 +416,7 @@ def error_body_format(ctx: CheckContext, ex: Exchange) -> None:
 def retry_after_on_429(ctx: CheckContext, ex: Exchange) -> None:
     if ex.status != 429:
         return
-    raw = ex.response.headers.get("Retry-After", "")
+    raw = ex.header("retry-after") or ""
     if not raw.strip().isdigit():
         raise _fail(
             f.MissingRetryAfter,
@@ -546,8 +546,6 @@ def identified_reads(spec: Spec) -> dict[str, tuple[str, str, str, bool]]:
 def _primary(ctx: CheckContext, ex: Exchange) -> tuple[str, str, Mapping[str, Any], bool] | None:
     """The record a detail answer is about: (resource, requested value, the object answered,
     whether the value is its id)."""
-    from ._acceptance import path_values
-
     if not ex.op.read_only or ex.status >= 300 or not isinstance(ex.body, Mapping):
         return None
     read = identified_reads(ctx.spec).get(ex.op.id)
@@ -601,7 +599,7 @@ def _page_asked(ex: Exchange) -> None:
     response = ex.op.responses.get(ex.status)
     if ex.status >= 300 or response is None or response.schema is None or ex.body is None:
         return
-    asked = ex.request.url.params
+    asked = ex.query
     params = {p.name: p for p in ex.op.query_params}  # an undocumented one may be ignored
     wanted = {
         key: (int(asked[name]), params[name])
@@ -639,7 +637,7 @@ def _query_honoured(ex: Exchange) -> None:
     ``selects`` in the spec), against that answer."""
     if ex.status >= 300 or not isinstance(ex.body, Mapping):
         return
-    asked = ex.request.url.params
+    asked = ex.query
     for p in ex.op.query_params:
         default = p.schema.get("default")
         if not (p.caps or p.selects[0]) or (p.name not in asked and default is None):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -48,6 +50,28 @@ class Exchange:
             except (ValueError, UnicodeDecodeError):
                 self._body = None
         return self._body
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        """The request's query, each name's first value, as ``request.url.params.get`` reads
+        it: parsed once per exchange (several checks read it; httpx parses it on each use)."""
+        query: Mapping[str, str] | None = self.derived.get("query")
+        if query is None:
+            first: dict[str, str] = {}
+            text = self.request.url.query.decode("ascii", "replace")
+            for name, value in parse_qsl(text, keep_blank_values=True):
+                first.setdefault(name, value)
+            query = self.derived["query"] = first
+        return query
+
+    def header(self, name: str) -> str | None:
+        """A response header by lower-case name (repeated ones joined with ", ", as httpx
+        joins them), from a table built once per exchange: ``Headers.get`` scans every
+        header on each call."""
+        headers: dict[str, str] | None = self.derived.get("headers")
+        if headers is None:
+            headers = self.derived["headers"] = dict(self.response.headers.items())
+        return headers.get(name)
 
     def describe(self) -> str:
         """The request as a bug report shows it: method, URL, whether a token was sent; never
