@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -388,8 +389,11 @@ def _documented(op: Operation, status: int) -> int:
 
 
 def _query(request: httpx.Request) -> dict[str, str | list[str]]:
+    """The query's values by name (``tags[]`` as ``tags``; a repeated name, a list), parsed as
+    ``request.url.params`` parses it, without building the QueryParams."""
     out: dict[str, str | list[str]] = {}
-    for key, value in request.url.params.multi_items():
+    text = request.url.query.decode("ascii", "replace")
+    for key, value in parse_qsl(text, keep_blank_values=True) if text else ():
         key = key[:-2] if key.endswith("[]") else key
         if key in out:
             prev = out[key]
