@@ -287,7 +287,7 @@ def rate_limit_headers_present(ctx: CheckContext, ex: Exchange) -> None:
     window) until none is left, so a counter that never moves fails here."""
     values = {}
     for header in RATE_HEADERS:
-        raw = ex.header(header.lower())
+        raw = ex.header(header)
         if raw is None or not raw.strip().isdigit():
             raise _fail(
                 f.MissingRateLimitHeaders,

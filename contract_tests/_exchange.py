@@ -65,13 +65,13 @@ class Exchange:
         return query
 
     def header(self, name: str) -> str | None:
-        """A response header by lower-case name (repeated ones joined with ", ", as httpx
+        """A response header, its name in any case (repeated ones joined with ", ", as httpx
         joins them), from a table built once per exchange: ``Headers.get`` scans every
         header on each call."""
         headers: dict[str, str] | None = self.derived.get("headers")
         if headers is None:
             headers = self.derived["headers"] = dict(self.response.headers.items())
-        return headers.get(name)
+        return headers.get(name.lower())
 
     def describe(self) -> str:
         """The request as a bug report shows it: method, URL, whether a token was sent; never

@@ -389,11 +389,11 @@ def _documented(op: Operation, status: int) -> int:
 
 
 def _query(request: httpx.Request) -> dict[str, str | list[str]]:
-    """The query's values by name (``tags[]`` as ``tags``; a repeated name, a list), parsed as
-    ``request.url.params`` parses it, without building the QueryParams."""
+    """The query's values by name (``tags[]`` as ``tags``; a repeated name, a list, in the
+    order sent), decoded as httpx's QueryParams decodes them, without building one."""
     out: dict[str, str | list[str]] = {}
     text = request.url.query.decode("ascii", "replace")
-    for key, value in parse_qsl(text, keep_blank_values=True) if text else ():
+    for key, value in parse_qsl(text, keep_blank_values=True):
         key = key[:-2] if key.endswith("[]") else key
         if key in out:
             prev = out[key]
